@@ -1,0 +1,44 @@
+# Two commands a newcomer needs: `make run` and `make test`. Python 3.11+, pip and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@ $(STAMP)
+
+## run: the Discord bot when DISCORD_TOKEN is set, otherwise the local console
+run: $(STAMP)
+	@if [ -n "$$DISCORD_TOKEN" ] || grep -qs '^DISCORD_TOKEN=..*' .env; then \
+		exec $(BIN)/dandong serve; \
+	else \
+		echo "No DISCORD_TOKEN set: starting the local console (Ctrl-D to quit)."; \
+		exec $(BIN)/dandong console; \
+	fi
+
+## test: install the test extra and run the whole suite
+test: $(TEST_STAMP)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m pytest -q
+
+## bench: measure latency, scale and memory; writes bench/results.json
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench.run
+
+lint: $(TEST_STAMP)
+	$(BIN)/python -m ruff check .
+
+clean:
+	rm -rf $(VENV) knowledge.db state.db .pytest_cache

@@ -1,0 +1,1 @@
+"""Dandong: answers about China–North Korea relations from a sourced knowledge base."""

@@ -1,0 +1,206 @@
+"""The `dandong` command: ask, console, build, import, digest, chart, serve, sync."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from bot.errors import DandongError, UsageError
+
+log = logging.getLogger("dandong")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as UsageError (exit 2, one line) instead of exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a real date in the form YYYY-MM-DD") from None
+
+
+def _settings(args: argparse.Namespace, *, need_token: bool = False):
+    from bot.config import load_settings
+
+    settings = load_settings(need_token=need_token)
+    if getattr(args, "db", None):
+        from dataclasses import replace
+
+        settings = replace(settings, db_path=Path(args.db))
+    return settings
+
+
+def open_store(settings, *, build_if_needed: bool = True):
+    """The knowledge store for these settings, (re)built first when missing or stale."""
+    from knowledge.build import DATA_DIR, ensure_built
+    from knowledge.store import KnowledgeStore
+
+    if build_if_needed:
+        data_dir = settings.data_dir or DATA_DIR
+        if ensure_built(settings.db_path, data_dir):
+            log.info("built %s", settings.db_path)
+    return KnowledgeStore(settings.db_path)
+
+
+# -- subcommands ---------------------------------------------------------------------------
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question."""
+    question = " ".join(args.question).strip()
+    if not question:
+        raise UsageError("dandong ask: the question is empty; try: dandong ask \"visits in Hu era\"")
+    from bot.engine import Engine
+
+    engine = Engine(open_store(_settings(args)))
+    answer = engine.ask(question, today=args.today)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        from bot.render import render_text
+
+        print(render_text(answer))
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """Interactive prompt answering questions until EOF or 'quit'."""
+    from bot.console import run_console
+
+    return run_console(open_store(_settings(args)), today=args.today)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Validate the data files and (re)build the knowledge base."""
+    from knowledge.build import DATA_DIR, build
+
+    settings = _settings(args)
+    counts = build(settings.db_path, settings.data_dir or DATA_DIR)
+    print(f"built {settings.db_path}")
+    for table, n in counts.items():
+        print(f"  {table:16} {n:>8} rows")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a complete visit list (CSV) covering a period."""
+    from knowledge.importer import import_visits_cli
+
+    return import_visits_cli(args, _settings(args))
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Print (or post) the daily digest."""
+    from bot.digest_cli import digest_cli
+
+    return digest_cli(args, _settings(args, need_token=bool(getattr(args, "post", False))))
+
+
+def cmd_chart(args: argparse.Namespace) -> int:
+    """Render a chart to PNG."""
+    from bot.charts import chart_cli
+
+    return chart_cli(args, _settings(args))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the Discord bot."""
+    from bot.discord.run import serve
+
+    return serve(_settings(args, need_token=True))
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Sync the slash-command tree with Discord."""
+    from bot.discord.run import sync
+
+    return sync(_settings(args, need_token=True))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command-line grammar."""
+    parser = _Parser(prog="dandong", description=__doc__)
+    parser.add_argument("--db", help="knowledge base path (default: DANDONG_DB or ./knowledge.db)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def add(name: str, func: Callable, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ask", cmd_ask, "answer a question, e.g. dandong ask \"visits in Hu era\"")
+    p.add_argument("question", nargs="*", help="the question, in plain words")
+    p.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    p.add_argument("--today", type=_iso_date, help="treat this date (YYYY-MM-DD) as today")
+
+    p = add("console", cmd_console, "interactive prompt (the default with no arguments)")
+    p.add_argument("--today", type=_iso_date, help="treat this date (YYYY-MM-DD) as today")
+
+    add("build", cmd_build, "validate the data files and rebuild the knowledge base")
+
+    p = add("import", cmd_import, "import a complete list of visits from a CSV file")
+    p.add_argument("what", choices=["visits"], help="what the file holds")
+    p.add_argument("file", help="CSV file with one visit per row")
+    p.add_argument("--map", action="append", default=[], metavar="COL=FIELD",
+                   help="map a CSV column to a field (repeatable), e.g. --map Date=start_date")
+    p.add_argument("--from", dest="covers_from", type=_iso_date, metavar="YYYY-MM-DD",
+                   help="first day the list covers completely (default: earliest visit)")
+    p.add_argument("--to", dest="covers_to", type=_iso_date, metavar="YYYY-MM-DD",
+                   help="last day the list covers completely (default: latest visit)")
+    p.add_argument("--label", help="a name for this list, shown in answers")
+    p.add_argument("--source", help="where the list comes from (name or URL)")
+    p.add_argument("--synthetic", action="store_true", help="mark the list as synthetic test data")
+
+    p = add("digest", cmd_digest, "print the daily digest, or post it once")
+    p.add_argument("--date", type=_iso_date, help="digest for this date (default: today)")
+    p.add_argument("--json", action="store_true", help="print the digest structure as JSON")
+    p.add_argument("--post", action="store_true", help="post today's digest once and exit")
+
+    p = add("chart", cmd_chart, "render a chart to PNG")
+    p.add_argument("kind", choices=["eras", "gaps", "timeline"])
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.add_argument("--from", dest="start", help="start date (timeline), e.g. 2006-01-01")
+    p.add_argument("--to", dest="end", help="end date (timeline), e.g. 2019-12-31")
+
+    add("serve", cmd_serve, "run the Discord bot (needs DISCORD_TOKEN)")
+    add("sync", cmd_sync, "sync slash commands with Discord now")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one error boundary turns our errors into one-line messages."""
+    argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args = build_parser().parse_args(argv or ["console"])
+        if not getattr(args, "func", None):
+            args = build_parser().parse_args(["console", *argv])
+        return args.func(args)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except DandongError as exc:
+        print(f"dandong: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # the last boundary: log the traceback, show one line
+        log.exception("unexpected error")
+        print("dandong: unexpected error (details logged above)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

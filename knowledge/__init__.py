@@ -1,0 +1,1 @@
+"""The sourced knowledge base: data files, builder and read-only query layer."""

@@ -1,0 +1,259 @@
+"""Data files -> knowledge.db: validate, build in a temporary file, check, swap in atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.errors import DataError, KnowledgeBaseError
+from knowledge.schema import IMPORT_SPEC, SPECS, check_unique, raise_if, read_rows
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+ARTICLE_PATH = PACKAGE_DIR / "sources" / "article.txt"
+ARTICLE_AS_OF = "2017-03"
+SCHEMA_VERSION = 1
+IMPORT_COLUMNS = ("id", "start_date", "end_date", "visitor", "visitor_title", "direction",
+                  "place", "summit", "high_level")
+
+
+def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    """Every file the build reads, in a stable order."""
+    files = [data_dir / spec.file for spec in SPECS]
+    if (data_dir / IMPORT_SPEC.file).exists():
+        files.append(data_dir / IMPORT_SPEC.file)
+        files += sorted((data_dir / "imports").glob("*.csv"))
+    return files
+
+
+def is_stale(db_path: Path, data_dir: Path = DATA_DIR) -> bool:
+    """True when the database is missing or older than any data file."""
+    try:
+        built = db_path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return True
+    inputs = [*data_files(data_dir), ARTICLE_PATH]
+    return any(p.exists() and p.stat().st_mtime_ns > built for p in inputs)
+
+
+def load(data_dir: Path = DATA_DIR, article: str | None = None) -> dict[str, list[dict]]:
+    """Read and validate every data file; raise DataError naming file:line: field."""
+    article = ARTICLE_PATH.read_text(encoding="utf-8") if article is None else article
+    errors: list[str] = []
+    tables: dict[str, list[dict]] = {}
+    for spec in SPECS:
+        path = data_dir / spec.file
+        if not path.exists():
+            errors.append(f"{path}:0: file: missing")
+            continue
+        rows = read_rows(path, spec, errors)
+        check_unique(path, rows, spec.pk, errors)
+        tables[spec.table] = rows
+    raise_if(errors)
+    _check_references(data_dir, tables, article, errors)
+    tables["imports"], tables["imported_visits"] = _load_imports(data_dir, tables, errors)
+    raise_if(errors)
+    return tables
+
+
+def _check_references(data_dir: Path, t: dict[str, list[dict]], article: str,
+                      errors: list[str]) -> None:
+    era_ids = {r["id"] for r in t["eras"]}
+    test_ns = {r["n"] for r in t["tests"]}
+    for name in ("visits", "facts"):
+        path = data_dir / f"{name}.csv"
+        for r in t[name]:
+            where = f"{path}:{r['_line']}"
+            if r.get("era_id") and r["era_id"] not in era_ids:
+                errors.append(f"{where}: era_id: unknown era {r['era_id']!r}")
+            test_n = r.get("test_n") or r.get("after_test")
+            if test_n is not None and test_n not in test_ns:
+                errors.append(f"{where}: test: unknown nuclear test {test_n!r}")
+            _check_source(where, r, article, errors)
+    for r in t["eras"]:
+        seen_alias: set[str] = set()
+        for alias in r["aliases"].split(";"):
+            if not alias.strip() or alias.strip().lower() in seen_alias:
+                errors.append(f"{data_dir / 'eras.csv'}:{r['_line']}: aliases: empty or repeated")
+            seen_alias.add(alias.strip().lower())
+
+
+def _check_source(where: str, r: dict, article: str, errors: list[str]) -> None:
+    kind = r.get("source_kind")
+    if kind == "article":
+        if not r.get("quote"):
+            errors.append(f"{where}: quote: an article fact needs a verbatim quote")
+        elif r["quote"] not in article:
+            errors.append(f"{where}: quote: not found verbatim in the article")
+    elif kind == "public_record" and not (r.get("source_url") or r.get("source_name")):
+        errors.append(f"{where}: source_url: a public-record row needs a URL or a source_name")
+
+
+def _load_imports(data_dir: Path, t: dict[str, list[dict]],
+                  errors: list[str]) -> tuple[list[dict], list[dict]]:
+    reg = data_dir / IMPORT_SPEC.file
+    if not reg.exists():
+        return [], []
+    imports = read_rows(reg, IMPORT_SPEC, errors)
+    check_unique(reg, imports, "id", errors)
+    spec = next(s for s in SPECS if s.table == "visits")
+    seen = {r["id"]: f"{data_dir / 'visits.csv'}:{r['_line']}" for r in t["visits"]}
+    visits: list[dict] = []
+    for imp in imports:
+        path = data_dir / "imports" / (imp["file"] or "")
+        if not path.is_file():
+            errors.append(f"{reg}:{imp['_line']}: file: {path} not found")
+            continue
+        rows = read_rows(path, _import_spec(spec), errors)
+        check_unique(path, rows, "id", errors, seen)
+        for r in rows:
+            r.update(import_id=imp["id"], source_kind="imported", source_name=imp["source_name"],
+                     source_url=imp.get("source_url"), confidence="unverified", note=None,
+                     after_test=None, days_after_test=None)
+            d = r.get("start_date")
+            if d and not (imp["covers_from"] <= d <= imp["covers_to"]):
+                errors.append(f"{path}:{r['_line']}: start_date: {d} outside the import's "
+                              f"period {imp['covers_from']} to {imp['covers_to']}")
+        visits += rows
+    return imports, visits
+
+
+def _import_spec(visits_spec):
+    from knowledge.schema import FileSpec
+
+    cols = tuple(c for c in visits_spec.columns if c.name in IMPORT_COLUMNS)
+    return FileSpec("imported visits", "visits", "id", cols)
+
+
+def _hash_row(row: dict) -> str:
+    clean = {k: v for k, v in row.items() if not k.startswith("_")}
+    return hashlib.sha256(json.dumps(clean, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _strip(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+
+
+def _search_docs(t: dict[str, list[dict]]) -> list[dict]:
+    """One searchable document per fact, visit, test, sanction and era."""
+    docs = []
+    for r in t["facts"]:
+        body = " ".join(x for x in (r["text"], r["quote"], r["keywords"], r["topic"]) if x)
+        docs.append({"doc_id": r["id"], "kind": "fact", "title": r["text"], "body": body})
+    for r in t["visits"]:
+        title = f"{r['visitor']} ({r['visitor_title'] or ''}) {r['direction']} {r['place'] or ''}"
+        body = " ".join(str(x) for x in (title, r["start_date"], r["note"]) if x)
+        docs.append({"doc_id": r["id"], "kind": "visit", "title": title, "body": body})
+    for r in t["tests"]:
+        docs.append({"doc_id": f"test_{r['n']}", "kind": "test", "title": r["description"],
+                     "body": f"nuclear test {r['n']} {r['date']} {r['description']}"})
+    for r in t["sanctions"]:
+        docs.append({"doc_id": r["id"], "kind": "sanction", "title": r["event"],
+                     "body": " ".join(x for x in (r["event"], r["figure"], r["date"]) if x)})
+    for r in t["eras"]:
+        docs.append({"doc_id": f"era_{r['id']}", "kind": "era", "title": r["leader"],
+                     "body": f"{r['leader']} {r['country']} {r['aliases']} {r['basis'] or ''}"})
+    return docs
+
+
+def write_database(db: sqlite_utils.Database, t: dict[str, list[dict]],
+                   hashes: dict[str, str]) -> None:
+    """Create the tables, indexes and full-text index; one transaction."""
+    fk = [("era_id", "eras", "id"), ("test_n", "tests", "n")]
+    with db.conn:
+        db["eras"].insert_all(_strip(t["eras"]), pk="id")
+        db["era_aliases"].insert_all(
+            [{"alias": a.strip().lower(), "era_id": r["id"]}
+             for r in t["eras"] for a in r["aliases"].split(";")],
+            pk="alias", foreign_keys=[("era_id", "eras", "id")])
+        db["tests"].insert_all(_strip(t["tests"]), pk="n")
+        db["imports"].create({"id": str, "label": str, "covers_from": str, "covers_to": str,
+                              "file": str, "synthetic": int, "source_name": str,
+                              "source_url": str, "row_count": int}, pk="id")
+        db["imports"].insert_all(
+            [{**r, "row_count": sum(1 for v in t["imported_visits"] if v["import_id"] == r["id"])}
+             for r in _strip(t["imports"])])
+        visit_cols = {c: (int if c in ("summit", "high_level", "after_test", "days_after_test")
+                          else str) for c in next(s for s in SPECS if s.table == "visits").names}
+        db["visits"].create({**visit_cols, "import_id": str}, pk="id", foreign_keys=[
+            ("after_test", "tests", "n"), ("import_id", "imports", "id")])
+        db["visits"].insert_all(_strip(t["visits"]), batch_size=5000)
+        db["visits"].insert_all(_strip(t["imported_visits"]), batch_size=5000)
+        db["sanctions"].insert_all(_strip(t["sanctions"]), pk="id")
+        db["facts"].insert_all(_strip(t["facts"]), pk="id", foreign_keys=fk,
+                               columns={"value": str})
+        db["search_index"].insert_all(_search_docs(t), pk="doc_id")
+        db["row_hashes"].insert_all(
+            [{"id": r.get("id", f"test_{r.get('n')}"), "tbl": name, "hash": _hash_row(r)}
+             for name in ("eras", "tests", "visits", "sanctions", "facts", "imports")
+             for r in t[name]], pk="id")
+        counts = {name: len(t[name]) for name in
+                  ("eras", "tests", "visits", "sanctions", "facts", "imports", "imported_visits")}
+        db["metadata"].insert_all([
+            {"key": "built_at", "value": datetime.now(UTC).isoformat(timespec="seconds")},
+            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+            {"key": "article_as_of", "value": ARTICLE_AS_OF},
+            {"key": "row_counts", "value": json.dumps(counts, sort_keys=True)},
+            {"key": "source_hashes", "value": json.dumps(hashes, sort_keys=True)},
+        ], pk="key")
+        db["visits"].create_index(["start_date"])
+        db["visits"].create_index(["after_test"])
+        db["visits"].create_index(["import_id", "start_date"])
+        db["visits"].create_index(["visitor"])
+        db["facts"].create_index(["topic"])
+        db["facts"].create_index(["era_id"])
+        db["facts"].create_index(["test_n"])
+        db["tests"].create_index(["date"])
+        db["sanctions"].create_index(["date"])
+    db["search_index"].enable_fts(["title", "body"], tokenize="porter")
+
+
+def build(db_path: Path, data_dir: Path = DATA_DIR) -> dict[str, int]:
+    """Validate the data files and atomically replace db_path; returns row counts."""
+    tables = load(data_dir)
+    hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+              for p in [*data_files(data_dir), ARTICLE_PATH] if p.exists()}
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(tmp)
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("PRAGMA synchronous=OFF")  # the file is fsynced once, below
+        db = sqlite_utils.Database(conn)
+        write_database(db, tables, hashes)
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise KnowledgeBaseError(f"the new knowledge base failed its integrity check: {result}")
+        problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise KnowledgeBaseError(f"foreign key problems in the new build: {problems[:5]}")
+        conn.execute("ANALYZE")
+        conn.close()
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, db_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {name: len(tables[name]) for name in
+            ("eras", "tests", "visits", "sanctions", "facts", "imports", "imported_visits")}
+
+
+def ensure_built(db_path: Path, data_dir: Path = DATA_DIR) -> bool:
+    """Build when missing or stale; True when a build ran. DataError propagates."""
+    if not is_stale(db_path, data_dir):
+        return False
+    try:
+        build(db_path, data_dir)
+    except DataError:
+        if Path(db_path).exists():
+            return False  # keep serving the last good build; `dandong build` shows why
+        raise
+    return True

@@ -1,0 +1,349 @@
+"""Read-only queries over knowledge.db, returning dataclasses."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bot.errors import KnowledgeBaseError
+
+
+@dataclass(frozen=True)
+class Era:
+    id: str
+    country: str
+    leader: str
+    start_date: str
+    end_date: str | None
+    basis: str
+    source_url: str
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    topic: str
+    text: str
+    quote: str | None
+    value: str | None
+    unit: str | None
+    era_id: str | None
+    test_n: int | None
+    event_date: str | None
+    source_kind: str
+    source_url: str | None
+    as_of: str | None
+    confidence: str
+    keywords: str | None
+
+
+@dataclass(frozen=True)
+class NuclearTest:
+    n: int
+    date: str
+    description: str
+    source_url: str
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    id: str
+    start_date: str
+    end_date: str | None
+    visitor: str
+    visitor_title: str | None
+    direction: str
+    place: str | None
+    summit: int
+    high_level: int
+    after_test: int | None
+    days_after_test: int | None
+    note: str | None
+    source_kind: str
+    source_url: str | None
+    source_name: str | None
+    confidence: str
+    import_id: str | None
+
+
+@dataclass(frozen=True)
+class Sanction:
+    id: str
+    date: str
+    effective_date: str | None
+    end_date: str | None
+    event: str
+    figure: str | None
+    source_url: str
+    confidence: str
+
+
+@dataclass(frozen=True)
+class ImportInfo:
+    id: str
+    label: str
+    covers_from: str
+    covers_to: str
+    file: str
+    synthetic: int
+    source_name: str
+    source_url: str | None
+    row_count: int
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    doc_id: str
+    kind: str
+    title: str
+    rank: float
+
+
+@dataclass(frozen=True)
+class VisitCount:
+    """Visits on record in [start, end] from one complete imported list."""
+
+    import_id: str
+    label: str
+    start: str
+    end: str
+    visits: int
+    summits: int
+
+
+_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str:
+    """User text -> a safe FTS5 query: each word quoted, OR-ed; '' when there are no words."""
+    words = [w for w in _FTS_WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()]
+    return " OR ".join(f'"{w}"' for w in words[:32])
+
+
+def _build(cls, row: sqlite3.Row):
+    return cls(**{k: row[k] for k in cls.__dataclass_fields__})
+
+
+class KnowledgeStore:
+    """A read-only view of one knowledge.db; notices when the file is swapped by a rebuild."""
+
+    def __init__(self, db_path: Path | str):
+        self.path = Path(db_path)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._cache: dict = {}
+
+    # -- connection ------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise KnowledgeBaseError(
+                f"No knowledge base at {self.path}. Run `dandong build` to create it.") from None
+        stamp = (st.st_ino, st.st_mtime_ns)
+        if self._conn is not None and stamp == self._stamp:
+            return self._conn
+        with self._lock:
+            if self._conn is not None and stamp == self._stamp:
+                return self._conn
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            try:
+                conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA query_only=ON")
+                conn.execute("SELECT value FROM metadata WHERE key='schema_version'").fetchone()
+            except sqlite3.DatabaseError as exc:
+                raise KnowledgeBaseError(
+                    f"The knowledge base at {self.path} cannot be read ({exc}). "
+                    "Run `dandong build` to rebuild it.") from None
+            old, self._conn, self._stamp, self._cache = self._conn, conn, stamp, {}
+            if old is not None:
+                old.close()
+            return conn
+
+    def _rows(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        try:
+            return self._connect().execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise KnowledgeBaseError(
+                f"The knowledge base at {self.path} is damaged ({exc}). "
+                "Run `dandong build` to rebuild it.") from None
+
+    def _cached(self, key: str, make):
+        self._connect()
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def integrity_ok(self) -> bool:
+        """PRAGMA integrity_check on the current file."""
+        return self._rows("PRAGMA integrity_check")[0][0] == "ok"
+
+    # -- metadata --------------------------------------------------------------------------
+    def metadata(self) -> dict[str, str]:
+        return self._cached("meta", lambda: {r["key"]: r["value"] for r in
+                                             self._rows("SELECT key, value FROM metadata")})
+
+    def row_counts(self) -> dict[str, int]:
+        return json.loads(self.metadata().get("row_counts", "{}"))
+
+    def row_hashes(self) -> dict[str, str]:
+        """id -> content hash of every row, for 'what changed' between builds."""
+        return {r["id"]: r["hash"] for r in self._rows("SELECT id, hash FROM row_hashes")}
+
+    # -- eras ------------------------------------------------------------------------------
+    def eras(self) -> list[Era]:
+        return self._cached("eras", lambda: [_build(Era, r) for r in self._rows(
+            "SELECT * FROM eras ORDER BY start_date, country")])
+
+    def era(self, era_id: str) -> Era | None:
+        return next((e for e in self.eras() if e.id == era_id), None)
+
+    def era_aliases(self) -> dict[str, str]:
+        """alias (lower case) -> era id."""
+        return self._cached("aliases", lambda: {r["alias"]: r["era_id"] for r in self._rows(
+            "SELECT alias, era_id FROM era_aliases")})
+
+    def era_by_alias(self, alias: str) -> Era | None:
+        era_id = self.era_aliases().get(alias.strip().lower())
+        return self.era(era_id) if era_id else None
+
+    def era_rates(self) -> dict[str, Fact]:
+        """era id -> the fact that states its average annual visit rate."""
+        return self._cached("rates", lambda: {f.era_id: f for f in self.facts_by_topic("era_rate")})
+
+    # -- facts -----------------------------------------------------------------------------
+    def facts(self) -> list[Fact]:
+        return self._cached("facts", lambda: [_build(Fact, r) for r in self._rows(
+            "SELECT * FROM facts ORDER BY rowid")])
+
+    def fact(self, fact_id: str) -> Fact | None:
+        index = self._cached("fact_index", lambda: {f.id: f for f in self.facts()})
+        return index.get(fact_id)
+
+    def facts_by_topic(self, topic: str) -> list[Fact]:
+        return [f for f in self.facts() if f.topic == topic]
+
+    def facts_for_test(self, n: int) -> list[Fact]:
+        return [f for f in self.facts() if f.test_n == n]
+
+    # -- tests -----------------------------------------------------------------------------
+    def tests(self) -> list[NuclearTest]:
+        return self._cached("tests", lambda: [_build(NuclearTest, r) for r in self._rows(
+            "SELECT * FROM tests ORDER BY n")])
+
+    def test(self, n: int) -> NuclearTest | None:
+        return next((t for t in self.tests() if t.n == n), None)
+
+    def tests_between(self, start: date, end: date) -> list[NuclearTest]:
+        return [t for t in self.tests() if start.isoformat() <= t.date <= end.isoformat()]
+
+    def last_test_before(self, day: date) -> NuclearTest | None:
+        earlier = [t for t in self.tests() if t.date <= day.isoformat()]
+        return earlier[-1] if earlier else None
+
+    # -- visits ----------------------------------------------------------------------------
+    def visits_between(self, start: date, end: date, *, high_level_only: bool = False,
+                       curated_only: bool = True, limit: int = 500) -> list[Visit]:
+        sql = "SELECT * FROM visits WHERE start_date BETWEEN ? AND ?"
+        if high_level_only:
+            sql += " AND high_level = 1"
+        if curated_only:
+            sql += " AND import_id IS NULL"
+        sql += " ORDER BY start_date, id LIMIT ?"
+        return [_build(Visit, r) for r in
+                self._rows(sql, (start.isoformat(), end.isoformat(), limit))]
+
+    def visit(self, visit_id: str) -> Visit | None:
+        rows = self._rows("SELECT * FROM visits WHERE id = ?", (visit_id,))
+        return _build(Visit, rows[0]) if rows else None
+
+    def first_visit_after(self, day: date, *, high_level_only: bool = True) -> Visit | None:
+        """The first visit on record starting after `day` (curated and imported lists)."""
+        sql = "SELECT * FROM visits WHERE start_date > ?"
+        sql += " AND high_level = 1" if high_level_only else ""
+        rows = self._rows(sql + " ORDER BY start_date, id LIMIT 1", (day.isoformat(),))
+        return _build(Visit, rows[0]) if rows else None
+
+    def last_visit_before(self, day: date, *, high_level_only: bool = True,
+                          summit_only: bool = False) -> Visit | None:
+        sql = "SELECT * FROM visits WHERE start_date <= ?"
+        sql += " AND high_level = 1" if high_level_only else ""
+        sql += " AND summit = 1" if summit_only else ""
+        rows = self._rows(sql + " ORDER BY start_date DESC, id DESC LIMIT 1", (day.isoformat(),))
+        return _build(Visit, rows[0]) if rows else None
+
+    def post_test_visit(self, n: int) -> Visit | None:
+        rows = self._rows("SELECT * FROM visits WHERE after_test = ? ORDER BY start_date LIMIT 1",
+                          (n,))
+        return _build(Visit, rows[0]) if rows else None
+
+    def visits_by_visitor(self, name: str) -> list[Visit]:
+        rows = self._rows("SELECT * FROM visits WHERE visitor = ? COLLATE NOCASE "
+                          "AND import_id IS NULL ORDER BY start_date", (name,))
+        return [_build(Visit, r) for r in rows]
+
+    def visits_with_prefix(self, prefix: str) -> list[Visit]:
+        rows = self._rows("SELECT * FROM visits WHERE id >= ? AND id < ? ORDER BY start_date",
+                          (prefix, prefix + "\uffff"))
+        return [_build(Visit, r) for r in rows]
+
+    # -- imports ---------------------------------------------------------------------------
+    def imports(self) -> list[ImportInfo]:
+        return self._cached("imports", lambda: [_build(ImportInfo, r) for r in self._rows(
+            "SELECT * FROM imports ORDER BY covers_from, id")])
+
+    def count_visits(self, start: date, end: date) -> VisitCount | None:
+        """Count visits in [start, end] from an imported list that covers the whole range."""
+        s, e = start.isoformat(), end.isoformat()
+        cover = next((i for i in self.imports() if i.covers_from <= s and e <= i.covers_to), None)
+        if cover is None:
+            return None
+        row = self._rows(
+            "SELECT count(*) AS n, coalesce(sum(summit), 0) AS s FROM visits "
+            "WHERE import_id = ? AND high_level = 1 AND start_date BETWEEN ? AND ?",
+            (cover.id, s, e))[0]
+        return VisitCount(cover.id, cover.label, s, e, row["n"], row["s"])
+
+    # -- sanctions -------------------------------------------------------------------------
+    def sanctions(self) -> list[Sanction]:
+        return self._cached("sanctions", lambda: [_build(Sanction, r) for r in self._rows(
+            "SELECT * FROM sanctions ORDER BY date")])
+
+    def sanction(self, sanction_id: str) -> Sanction | None:
+        return next((s for s in self.sanctions() if s.id == sanction_id), None)
+
+    # -- search ----------------------------------------------------------------------------
+    def search(self, text: str, limit: int = 5) -> list[SearchHit]:
+        """Ranked full-text search; empty or punctuation-only text finds nothing."""
+        query = fts_query(text)
+        if not query:
+            return []
+        rows = self._rows(
+            "SELECT s.doc_id, s.kind, s.title, f.rank FROM search_index_fts f "
+            "JOIN search_index s ON s.rowid = f.rowid "
+            "WHERE search_index_fts MATCH ? ORDER BY f.rank LIMIT ?", (query, limit))
+        return [SearchHit(r["doc_id"], r["kind"], r["title"], r["rank"]) for r in rows]
+
+    def lookup(self, ref: str) -> Fact | Visit | NuclearTest | Sanction | Era | None:
+        """Any row by its id: fact, visit, sanction, 'test_N' or 'era_ID'."""
+        ref = ref.strip()
+        if m := re.fullmatch(r"test_(\d+)", ref):
+            return self.test(int(m[1]))
+        if ref.startswith("era_"):
+            return self.era(ref[4:])
+        return self.fact(ref) or self.sanction(ref) or self.visit(ref)
