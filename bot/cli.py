@@ -58,7 +58,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question."""
     question = " ".join(args.question).strip()
     if not question:
-        raise UsageError("dandong ask: the question is empty; try: dandong ask \"visits in Hu era\"")
+        raise UsageError(
+            "dandong ask: the question is empty; try: dandong ask \"visits in Hu era\"")
     from bot.engine import Engine
 
     engine = Engine(open_store(_settings(args)))

@@ -106,7 +106,8 @@ def C(name: str, convert: Callable[[str], object] = _text, required: bool = Fals
 
 SPECS: tuple[FileSpec, ...] = (
     FileSpec("eras.csv", "eras", "id", (
-        C("id", _ident, True), C("country", _enum("China", "DPRK"), True), C("leader", required=True),
+        C("id", _ident, True), C("country", _enum("China", "DPRK"), True),
+        C("leader", required=True),
         C("start_date", parse_day, True), C("end_date", parse_day), C("aliases", required=True),
         C("basis"), C("source_url", required=True), C("confidence", _enum(*CONFIDENCE), True),
     )),

@@ -1,0 +1,314 @@
+"""Question text -> Query. Registries, not branches: a new phrasing is a new row."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.dates import DateProblem, Period, find_period
+from bot.normalize import clean, fold
+
+# -- registries ------------------------------------------------------------------------------
+ORDINALS = {
+    "first": 1, "1 st": 1, "one": 1, "second": 2, "2 nd": 2, "two": 2, "third": 3, "3 rd": 3,
+    "three": 3, "fourth": 4, "4 th": 4, "four": 4, "fifth": 5, "5 th": 5, "five": 5,
+    "sixth": 6, "6 th": 6, "six": 6, "last": -1, "latest": -1, "most recent": -1,
+    "previous": -1, "final": -1,
+}
+TEST_WORDS = r"(?:nuclear |nuke |atomic )?(?:test|tests|detonation|explosion|blast)"
+
+ABBREVIATIONS = {
+    "kju": "kim jong un", "kji": "kim jong il", "kis": "kim il sung", "nk": "north korea",
+    "dprk": "north korea", "prc": "china", "unsc": "un security council", "us": "united states",
+    "usa": "united states", "vs": "versus", "v": "versus", "doj": "justice department",
+    "jongun": "kim jong un", "jongil": "kim jong il", "kimjongun": "kim jong un",
+    "kimjongil": "kim jong il", "6": "6", "six party": "six party", "sixparty": "six party",
+    "liquified": "liquefied", "yrs": "years", "yr": "year", "nuke": "nuclear", "nukes": "nuclear",
+}
+
+# Words a typo can be corrected to (edit distance 1, words of four letters or more).
+VOCABULARY = (
+    "test tests nuclear days visits visit visited visitor after since between average era "
+    "eras period periods summit summits sanctions sanction coal ban imports import trade "
+    "share exemption humanitarian livelihood envoy compare versus fewest lowest highest most "
+    "total trips trip china korea north leader leaders when date dates frequency often rate "
+    "weighted unweighted ranking rank which what many much justice department freeze freezes "
+    "liquefied petroleum recommendations definition level high first second third fourth "
+    "fifth sixth january february march april june july august september october november "
+    "december talks party special normal since gap gaps list record"
+).split()
+
+# Tokens that never trigger typo correction (common English and question words).
+_STOP = set(
+    "a an the of in on at to for from by with and or is are was were be been do does did "
+    "how what when which who whom whose why where there their this that these those it its "
+    "me my we our you your he she his her they them i about any all some many much more "
+    "most than then also under over per into as not no yes can could would should will "
+    "has have had since after before between during up down out off".split()
+)
+GENERIC_WORDS = _STOP | set(
+    "china chinese north korea korean dprk prc beijing pyongyang today now please tell "
+    "know show give find info information question questions say says said latest news "
+    "current currently thing things".split()
+)
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    """A topic that a question is about, recognised when every group has a hit."""
+
+    name: str
+    groups: tuple[tuple[str, ...], ...]
+    weight: int = 0
+
+
+def T(name: str, *groups: str, weight: int = 0) -> TopicRule:
+    """Build a rule from groups written as 'alt1|alt2|multi word alt'."""
+    return TopicRule(name, tuple(tuple(g.split("|")) for g in groups), weight)
+
+
+TOPICS: tuple[TopicRule, ...] = (
+    T("visits_total", "total|how many|number of|count|since 1953|all time|altogether|overall",
+      "visit|visits|exchanges|trips"),
+    T("coal_imports_december", "coal", "import|imports|imported|buy|bought|much",
+      "december|double|twice|dec", weight=2),
+    T("coal_cap", "coal|2321|unscr 2321", "cap|caps|capped|capping|limit|quota|ceiling|2321",
+      weight=1),
+    T("coal_cap", "unscr 2321|resolution 2321|2321"),
+    T("coal_ban", "coal", "ban|banned|bans|suspension|suspend|suspended|halt|stop|stopped",
+      weight=1),
+    T("coal_ban", "coal"),
+    T("lpg", "lpg|liquefied petroleum|petroleum gas|liquefied gas|gas"),
+    T("trade_share", "trade", "share|percent|%|how much|proportion|portion|fraction|with china"),
+    T("trade_share", "trade|trading partner"),
+    T("freezes", "freeze|freezes|frozen|500 million|heavy fuel oil|fuel oil", weight=1),
+    T("freezes", "pay|paid|payment|cost|money", "united states|america|washington|us",
+      "freeze|freezes|deal|deals|agreements|1994|2005|nuclear"),
+    T("exemption", "exemption|exemptions|loophole|loopholes|humanitarian|livelihood"),
+    T("ri_kil_song", "ri kil song|ri kil sung|kil song"),
+    T("kji_trips", "kim jong il|elder kim", "trip|trips|travel|travels|travelled|traveled|"
+      "journey|visit china|visits to china|visit to china|went to china|in china", weight=1),
+    T("summits", "summit|summits|summitry"),
+    T("summits", "kim jong un", "xi|xi jinping", "met|meet|meeting|meetings"),
+    T("definition", "high level", "what|define|defined|definition|count|counts|counted|"
+      "qualify|qualifies|mean|means|meaning|threshold|criteria"),
+    T("definition", "definition|methodology|weighted|weighting|data set|dataset|beyond parallel"
+      "|csis"),
+    T("doj", "justice department|justice|indictment|indicted|charged|charges|dandong hongxiang|"
+      "dhid|ma xiaohong|chinese nationals|criminal complaint"),
+    T("wang_hongguang", "wang hongguang|hongguang|global times"),
+    T("kim_jong_nam", "kim jong nam|jong nam|half brother|yoji gumi"),
+    T("six_party", "six party|6 party|six parties|joint statement"),
+    T("special_to_normal", "special", "normal"),
+    T("special_to_normal", "special relationship|normal relationship|normal one"),
+    T("recommendations", "recommendation|recommendations|recommend|recommends|proposals|"
+      "policy choices|what should"),
+    T("ruggiero", "ruggiero|anthony ruggiero|punish|name and shame|extradite|extradition"),
+    T("wang_yi", "wang yi|tillerson|collision course"),
+    T("unscr_2270", "2270|unscr 2270"),
+    T("agreed_framework", "agreed framework|geneva"),
+    T("photos", "photo|photos|picture|pictures|caption|captions|image|images|tumen"),
+    T("free_rider", "free rider|freerider|free riding"),
+    T("constitution", "constitution|never give up"),
+    T("peace_treaty", "peace treaty|freeze for|freeze in exchange"),
+    T("kim_jong_un_treatment", "reform|reforms|factories|factory|top down"),
+    T("crisis_contact", "crisis|crises|emergency"),
+)
+
+ERA_WORDS = ("era|period|years|rule|reign|tenure|time|under|during|administration|leadership|"
+             "visits|visit|often|rate|frequency|frequent|exchanges|how many|average|annual|"
+             "per year|a year").split("|")
+COMPARE_WORDS = ("versus|compare|compared|comparison|vs|against|difference|differ|and").split("|")
+RANK_WORDS = ("fewest|lowest|least|most|highest|rank|ranking|ranked|busiest|quietest|worst|"
+              "best|record low|lowest ever|minimum|maximum|fewer|more").split("|")
+CURRENT_WORDS = ("current period|current era|now|today|present|current leaders|"
+                 "current").split("|")
+GAP_WORDS = ("days after|day after|days between|gap|gaps|lag|how long after|how soon|how quickly|"
+             "first visit after|visit after|visited after|visits after|envoy|envoys|who visited|"
+             "who came|who went|response|reaction|days until|days to|time to|time between|"
+             "after the|following|followed|afterwards|lapsed|elapsed").split("|")
+SINCE_WORDS = ("days since|since the|how long since|how long ago|time since|years since|"
+               "months since|ago|since last|since the last").split("|")
+WHEN_WORDS = "when|what date|date|which day|day of|dated|happen|happened|held|conducted".split("|")
+LIST_WORDS = "list|all|tests|which|how many|every|timeline|history|in".split("|")
+VISIT_WORDS = "visit|visits|visited|trip|trips|exchanges|exchange|delegation|envoy".split("|")
+
+
+# -- the query -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Query:
+    """What a question asks, as far as the registries recognise it."""
+
+    text: str
+    folded: str
+    intent: str
+    eras: tuple[str, ...] = ()
+    tests: tuple[int, ...] = ()
+    test_year: int | None = None
+    period: Period | None = None
+    topic: str | None = None
+    person: str | None = None
+    problem: str | None = None
+    words: tuple[str, ...] = field(default=(), repr=False)
+
+
+def _has(folded: str, phrases: Iterable[str]) -> bool:
+    padded = f" {folded} "
+    return any(f" {p} " in padded or (not p[0].isalnum() and p in padded) for p in phrases)
+
+
+def _correct(tokens: list[str], known: set[str]) -> list[str]:
+    """Fix one-letter typos ('tset', 'deys') in words we do not know."""
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import extractOne
+
+    out = []
+    for tok in tokens:
+        if len(tok) >= 4 and tok.isalpha() and tok not in known:
+            best = extractOne(tok, VOCABULARY, scorer=OSA.distance, score_cutoff=1)
+            out.append(best[0] if best else tok)
+        else:
+            out.append(tok)
+    return out
+
+
+class Parser:
+    """Parses questions against the eras, people and topics one knowledge base knows."""
+
+    def __init__(self, era_aliases: Mapping[str, str], people: Iterable[str] = (),
+                 extra_words: Iterable[str] = ()):
+        self.aliases = {fold(a): e for a, e in era_aliases.items()}
+        # Longest alias first, so "kim jong il" wins over any shorter alias inside it.
+        self._alias_re = re.compile(r"\b(" + "|".join(
+            re.escape(a) for a in sorted(self.aliases, key=len, reverse=True)) + r")\b")
+        self.people = {fold(p): p for p in people}
+        self.known = set(VOCABULARY) | _STOP | GENERIC_WORDS | set(extra_words)
+        for phrase in [*self.aliases, *self.people, *ABBREVIATIONS.values()]:
+            self.known.update(phrase.split())
+        for rule in TOPICS:
+            for group in rule.groups:
+                for alt in group:
+                    self.known.update(alt.split())
+
+    def normalize(self, text: str) -> str:
+        tokens = fold(text).split()
+        tokens = [ABBREVIATIONS.get(t, t) for t in tokens]
+        return " ".join(_correct(" ".join(tokens).split(), self.known))
+
+    def parse(self, question: str, today: date) -> Query:
+        """Recognise intent and slots; never raises for any input."""
+        text = clean(question)
+        folded = self.normalize(text)
+        base = dict(text=text, folded=folded, words=tuple(folded.split()))
+        if not folded:
+            return Query(intent="empty", **base)
+        eras = self._eras(folded)
+        tests, test_year, problem = self._tests(folded, today)
+        period = None
+        try:
+            period = find_period(self._without_test_refs(folded), today)
+        except DateProblem as exc:
+            problem = problem or str(exc)
+        topic = self._topic(folded)
+        person = next((p for f, p in self.people.items() if _has(folded, [f])), None)
+        slots = dict(eras=eras, tests=tests, test_year=test_year, period=period, topic=topic,
+                     person=person, problem=problem, **base)
+        return Query(intent=self._intent(**slots), **slots)
+
+    # -- slot finders --------------------------------------------------------------------------
+    def _eras(self, folded: str) -> tuple[str, ...]:
+        found: list[str] = []
+        for m in self._alias_re.finditer(folded):
+            era = self.aliases[m[1]]
+            if era not in found:
+                found.append(era)
+        if _has(folded, CURRENT_WORDS) and _has(folded, ERA_WORDS) and not found:
+            found = ["xi", "kim_jong_un"]
+        return tuple(found)
+
+    _TEST_REF = re.compile(
+        rf"\b(?:(?P<ord>{'|'.join(sorted(ORDINALS, key=len, reverse=True))}) {TEST_WORDS}"
+        rf"|{TEST_WORDS} (?:no |number |#)?(?P<num>[1-9])\b"
+        rf"|(?:(?P<mon>[a-z]+) )?(?P<year>\d{{4}}) {TEST_WORDS}"
+        rf"|{TEST_WORDS} (?:of |in )(?:(?P<mon2>[a-z]+) )?(?P<year2>\d{{4}}))")
+
+    def _tests(self, folded: str, today: date):
+        """Nuclear tests named in the text: ordinal, number, year or month and year."""
+        if not re.search(rf"\b{TEST_WORDS}\b", folded):
+            return (), None, None
+        from bot.dates import MONTHS
+
+        tests: list[int] = []
+        year = None
+        for m in self._TEST_REF.finditer(folded):
+            if m["ord"]:
+                tests.append(ORDINALS[m["ord"]])
+            elif m["num"]:
+                tests.append(int(m["num"]))
+            else:
+                y = int(m["year"] or m["year2"])
+                mon = m["mon"] or m["mon2"]
+                year = y
+                tests.append(-(y * 100 + MONTHS.get(mon or "", 0)))  # resolved by the engine
+        return tuple(dict.fromkeys(tests)), year, None
+
+    def _without_test_refs(self, folded: str) -> str:
+        return self._TEST_REF.sub(" ", folded)
+
+    def _topic(self, folded: str) -> str | None:
+        best, best_score = None, 0
+        for rule in TOPICS:
+            if all(_has(folded, group) for group in rule.groups):
+                score = len(rule.groups) * 10 + rule.weight
+                if score > best_score:
+                    best, best_score = rule.name, score
+        return best
+
+    # -- intent --------------------------------------------------------------------------------
+    def _intent(self, *, folded: str, eras, tests, test_year, period, topic, person, problem,
+                **_) -> str:
+        mentions_test = bool(re.search(rf"\b{TEST_WORDS}\b", folded))
+        if mentions_test and not topic:
+            if _has(folded, ["average", "mean", "typical", "usually"]) and _has(
+                    folded, GAP_WORDS + ["days", "long", "visit"]):
+                return "test_gap_average"
+            if _has(folded, SINCE_WORDS) and not _has(folded, ["visit", "visits", "visited",
+                                                                "envoy", "who"]):
+                return "days_since_test"
+            if tests and _has(folded, GAP_WORDS + VISIT_WORDS + ["days", "who"]):
+                return "test_gap"
+            if tests and len(tests) == 1 and tests[0] > 0 or (
+                    tests and _has(folded, WHEN_WORDS) and not _has(folded, ["tests"])):
+                return "test_date"
+            if tests and test_year:
+                return "test_list"
+            if _has(folded, ["last", "latest", "recent"]):
+                return "test_date"
+            return "test_list"
+        if topic == "visits_total" and not eras:
+            return "visits_total"
+        if eras and topic not in ("kji_trips", "summits"):
+            if _has(folded, RANK_WORDS) and not len(eras) > 1:
+                return "era_rank"
+            if len(eras) > 1:
+                return "era_compare"
+            if _has(folded, ERA_WORDS) or len(folded.split()) <= 3:
+                return "era_rate"
+        if not eras and not topic and _has(folded, RANK_WORDS) and _has(
+                folded, ["era", "eras", "period", "periods", "leader", "leaders", "visits",
+                         "exchanges", "frequency"]):
+            return "era_rank"
+        if topic:
+            return "topic"
+        if person:
+            return "person"
+        if problem:
+            return "bad_date"
+        if period and _has(folded, VISIT_WORDS):
+            return "visits_in_period"
+        if period and _has(folded, ["happened", "happen", "events", "event", "what happened",
+                                    "anniversary", "on record", "timeline", "news"]):
+            return "events_in_period"
+        return "search"

@@ -1,0 +1,41 @@
+"""Answer -> plain text for the terminal."""
+
+from __future__ import annotations
+
+from bot.answer import Answer
+from bot.sources import long_date
+
+KIND_LABEL = {"article": "article", "public_record": "public record", "imported": "imported list"}
+
+
+def trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def source_line(s) -> str:
+    label = KIND_LABEL.get(s.kind, s.kind)
+    if s.quote and s.kind == "article":
+        return f"[{s.id}] {label}: \u201c{trim(s.quote, 300)}\u201d"
+    parts = [f"[{s.id}] {label}"]
+    if s.quote:
+        parts.append(trim(s.quote, 200))
+    if s.url:
+        parts.append(s.urls[0] + (f" (+{len(s.urls) - 1} more)" if len(s.urls) > 1 else ""))
+    return ": ".join(parts[:1]) + (": " + " — ".join(parts[1:]) if parts[1:] else "")
+
+
+def render_text(answer: Answer, max_sources: int = 6) -> str:
+    """The answer, then its sources and as-of date, for a terminal."""
+    out = [answer.answer]
+    if answer.sources:
+        out.append("")
+        out.append("Sources:")
+        out += [f"  {source_line(s)}" for s in answer.sources[:max_sources]]
+        if len(answer.sources) > max_sources:
+            out.append(f"  … and {len(answer.sources) - max_sources} more")
+    if answer.as_of:
+        out.append(f"As of {long_date(answer.as_of)}.")
+    if answer.suggestions:
+        out.append("")
+        out.append("Try: " + " · ".join(answer.suggestions))
+    return "\n".join(out)

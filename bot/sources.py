@@ -1,0 +1,66 @@
+"""Knowledge rows -> Source citations, and the small wording helpers answers share."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.answer import Source
+from knowledge.store import Era, Fact, NuclearTest, Sanction, Visit
+
+ARTICLE_BASIS = "the article (Foreign Affairs, March 2017)"
+DATA_BASIS = "the article (Foreign Affairs, March 2017), citing CSIS Beyond Parallel data"
+ARTICLE_AS_OF = "2017-03"
+
+
+def cite(row) -> Source:
+    """The citation for any knowledge row."""
+    if isinstance(row, Fact):
+        return Source(row.id, row.source_kind, row.quote or "", row.source_url or "")
+    if isinstance(row, Visit):
+        url = row.source_url or ""
+        quote = "" if url else (row.source_name or "")
+        return Source(row.id, row.source_kind, quote, url)
+    if isinstance(row, NuclearTest):
+        return Source(f"test_{row.n}", "public_record", "", row.source_url)
+    if isinstance(row, Sanction):
+        return Source(row.id, "public_record", "", row.source_url)
+    if isinstance(row, Era):
+        return Source(f"era_{row.id}", "public_record", "", row.source_url)
+    raise TypeError(f"cannot cite {type(row).__name__}")
+
+
+def long_date(iso: str) -> str:
+    """'2016-09-09' -> 'September 9, 2016'; 'YYYY-MM' -> 'March 2017'."""
+    if len(iso) == 7:
+        d = date.fromisoformat(iso + "-01")
+        return f"{d:%B} {d.year}"
+    d = date.fromisoformat(iso)
+    return f"{d:%B} {d.day}, {d.year}"
+
+
+def days_between(start: str, end: str) -> int:
+    """Exclusive day count, as the reference tables use: a visit the day after counts as 1."""
+    return (date.fromisoformat(end) - date.fromisoformat(start)).days
+
+
+def ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}.get(
+        n, f"{n}th")
+
+
+def fmt_number(value: str | float | int | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def visit_line(v: Visit) -> str:
+    """One visit as a readable line."""
+    span = long_date(v.start_date)
+    if v.end_date and v.end_date != v.start_date:
+        span += f" to {long_date(v.end_date)}"
+    arrow = "to China" if v.direction == "KP->CN" else "to North Korea"
+    where = f" ({v.place})" if v.place else ""
+    return f"{span}: {v.visitor} {arrow}{where}"
