@@ -168,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--post", action="store_true", help="post today's digest once and exit")
 
     p = add("chart", cmd_chart, "render a chart to PNG")
-    p.add_argument("kind", choices=["eras", "gaps", "timeline"])
+    p.add_argument("kind", choices=["eras", "gaps", "timeline"],
+                   help="eras (visit rates), gaps (test to visit) or timeline")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.add_argument("--from", dest="start", help="start date (timeline), e.g. 2006-01-01")
     p.add_argument("--to", dest="end", help="end date (timeline), e.g. 2019-12-31")

@@ -123,7 +123,9 @@ class Engine:
                              f"the {era.leader} period ({_country(era)}), per the article.")
                 sources.append(cite(fact))
                 values[era_id] = float(fact.value)
-            elif not counted:
+            elif counted:
+                lines.append(f"The article gives no visit-rate figure for the {era.leader} era.")
+            else:
                 missing.append(era)
             if counted:
                 lines.append(counted[0])
@@ -133,10 +135,13 @@ class Engine:
             return self._era_unknown(q, missing)
         for era in missing:
             lines.append(f"The article gives no visit-rate figure for the {era.leader} era.")
-        lines.append(f"Basis: {_basis()}; as of {long_date(ARTICLE_AS_OF)}.")
+        from_article = any(s.kind == "article" for s in sources)
+        if from_article:
+            lines.append(f"Basis: {_basis()}; as of {long_date(ARTICLE_AS_OF)}.")
         if q.intent == "era_compare":
             lines.insert(0, "Average annual high-level visits by period:")
-        return self.reply(q, "\n".join(lines), sources, values=values, as_of=ARTICLE_AS_OF)
+        return self.reply(q, "\n".join(lines), sources, values=values,
+                          as_of=ARTICLE_AS_OF if from_article else None)
 
     def _era_unknown(self, q: Query, missing: list[Era]) -> Answer:
         rates = self.store.era_rates()

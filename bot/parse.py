@@ -14,7 +14,8 @@ from bot.normalize import clean, fold
 ORDINALS = {
     "first": 1, "1 st": 1, "one": 1, "second": 2, "2 nd": 2, "two": 2, "third": 3, "3 rd": 3,
     "three": 3, "fourth": 4, "4 th": 4, "four": 4, "fifth": 5, "5 th": 5, "five": 5,
-    "sixth": 6, "6 th": 6, "six": 6, "last": -1, "latest": -1, "most recent": -1,
+    "sixth": 6, "6 th": 6, "six": 6, "seventh": 7, "7 th": 7, "eighth": 8, "8 th": 8,
+    "ninth": 9, "9 th": 9, "tenth": 10, "10 th": 10, "last": -1, "latest": -1, "most recent": -1,
     "previous": -1, "final": -1,
 }
 TEST_WORDS = r"(?:nuclear |nuke |atomic )?(?:test|tests|detonation|explosion|blast)"
@@ -193,7 +194,7 @@ class Parser:
                     self.known.update(alt.split())
 
     def normalize(self, text: str) -> str:
-        tokens = fold(text).split()
+        tokens = fold(clean(text)).split()
         tokens = [ABBREVIATIONS.get(t, t) for t in tokens]
         return " ".join(_correct(" ".join(tokens).split(), self.known))
 

@@ -44,8 +44,9 @@ def days_between(start: str, end: str) -> int:
 
 
 def ordinal(n: int) -> str:
-    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}.get(
-        n, f"{n}th")
+    words = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth")
+    return words[n - 1] if 1 <= n <= len(words) else f"{n}th"
 
 
 def fmt_number(value: str | float | int | None) -> str:

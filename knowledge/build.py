@@ -117,7 +117,8 @@ def _load_imports(data_dir: Path, t: dict[str, list[dict]],
                      source_url=imp.get("source_url"), confidence="unverified", note=None,
                      after_test=None, days_after_test=None)
             d = r.get("start_date")
-            if d and not (imp["covers_from"] <= d <= imp["covers_to"]):
+            lo, hi = imp["covers_from"], imp["covers_to"]
+            if d and lo and hi and not lo <= d <= hi:
                 errors.append(f"{path}:{r['_line']}: start_date: {d} outside the import's "
                               f"period {imp['covers_from']} to {imp['covers_to']}")
         visits += rows
