@@ -227,3 +227,24 @@ def test_import_does_not_load_matplotlib():
 
 def test_time_warm_render_reports_seconds(kb):
     assert 0 < time_warm_render(kb, "timeline", repeat=1) < 30  # measured in the bench
+
+
+# -- /chart ----------------------------------------------------------------------------------
+def test_chart_command_options_and_alt_text_attachment(kb):
+    import discord
+    from discord import app_commands
+
+    from bot.discord.chart_cog import build_chart_command, chart_file
+
+    command = build_chart_command(lambda: kb)
+    tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
+    tree.add_command(command)
+    payload = command.to_dict(tree)
+    assert payload["name"] == "chart" and len(payload["description"]) <= 100
+    assert [(o["name"], o["required"]) for o in payload["options"]] == [
+        ("kind", True), ("from", False), ("to", False)]
+    assert [c["value"] for c in payload["options"][0]["choices"]] == list(KINDS)
+    chart = render_chart(kb, "eras")
+    file = chart_file(chart)
+    assert file.filename == "dandong-eras.png" and file.description == chart.alt_text
+    assert file.fp.read() == chart.png
