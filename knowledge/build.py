@@ -222,6 +222,7 @@ def build(db_path: Path, data_dir: Path = DATA_DIR) -> dict[str, int]:
               for p in [*data_files(data_dir), ARTICLE_PATH] if p.exists()}
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_temps(db_path)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
@@ -245,6 +246,18 @@ def build(db_path: Path, data_dir: Path = DATA_DIR) -> dict[str, int]:
         tmp.unlink(missing_ok=True)
     return {name: len(tables[name]) for name in
             ("eras", "tests", "visits", "sanctions", "facts", "imports", "imported_visits")}
+
+
+def _remove_abandoned_temps(db_path: Path) -> None:
+    """Temporary files left by builds that were killed (their process is gone)."""
+    for tmp in db_path.parent.glob(f".{db_path.name}.*.tmp"):
+        try:
+            pid = int(tmp.name.rsplit(".", 2)[-2])
+            os.kill(pid, 0)
+        except (ValueError, ProcessLookupError):
+            tmp.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # alive, another user's build
 
 
 def ensure_built(db_path: Path, data_dir: Path = DATA_DIR) -> bool:

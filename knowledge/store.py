@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -12,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 from bot.errors import KnowledgeBaseError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class KnowledgeStore:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._stamp: tuple[int, int] | None = None
+        self._bad_stamp: tuple[int, int] | None = None
         self._cache: dict = {}
 
     # -- connection ------------------------------------------------------------------------
@@ -147,28 +151,47 @@ class KnowledgeStore:
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
+            if self._conn is not None:
+                return self._conn  # the file was moved away: keep serving what we have
             raise KnowledgeBaseError(
                 f"No knowledge base at {self.path}. Run `dandong build` to create it.") from None
         stamp = (st.st_ino, st.st_mtime_ns)
-        if self._conn is not None and stamp == self._stamp:
+        if self._conn is not None and stamp in (self._stamp, self._bad_stamp):
             return self._conn
         with self._lock:
-            if self._conn is not None and stamp == self._stamp:
+            if self._conn is not None and stamp in (self._stamp, self._bad_stamp):
                 return self._conn
-            uri = f"{self.path.resolve().as_uri()}?mode=ro"
             try:
-                conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-                conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA query_only=ON")
-                conn.execute("SELECT value FROM metadata WHERE key='schema_version'").fetchone()
-            except sqlite3.DatabaseError as exc:
-                raise KnowledgeBaseError(
-                    f"The knowledge base at {self.path} cannot be read ({exc}). "
-                    "Run `dandong build` to rebuild it.") from None
+                conn = self._open(check=self._conn is not None)
+            except KnowledgeBaseError:
+                if self._conn is None:
+                    raise
+                # A swapped-in file that fails its checks: keep answering from the last good
+                # one (the open connection still reads the old file) and say so once.
+                log.error("knowledge base at %s failed its checks; still serving the previous "
+                          "build. Run `dandong build` to rebuild it.", self.path)
+                self._bad_stamp = stamp
+                return self._conn
             old, self._conn, self._stamp, self._cache = self._conn, conn, stamp, {}
+            self._bad_stamp = None
             if old is not None:
                 old.close()
             return conn
+
+    def _open(self, *, check: bool) -> sqlite3.Connection:
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA query_only=ON")
+            conn.execute("SELECT value FROM metadata WHERE key='schema_version'").fetchone()
+            if check and conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+        except sqlite3.DatabaseError as exc:
+            raise KnowledgeBaseError(
+                f"The knowledge base at {self.path} cannot be read ({exc}). "
+                "Run `dandong build` to rebuild it.") from None
+        return conn
 
     def _rows(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         try:
