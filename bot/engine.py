@@ -48,7 +48,9 @@ class Engine:
             people = {v.visitor for v in self.store.visits_between(date(1945, 1, 1),
                                                                    date(2100, 1, 1))}
             eras = {e.leader for e in self.store.eras()}
-            self._parser = Parser(self.store.era_aliases(), sorted(people - eras))
+            self._parser = Parser(self.store.era_aliases(), sorted(people - eras),
+                                  leaders={e.id: e.leader for e in self.store.eras()},
+                                  visitors=people)
             self._parser_key = key
         return self._parser
 
@@ -199,6 +201,17 @@ class Engine:
         sources = [cite(low), cite(second), *(cite(f) for _, f in rates)]
         return self.reply(q, text, sources, as_of=ARTICLE_AS_OF,
                           values={e: float(f.value) for e, f in rates})
+
+    def era_tenure(self, q: Query, today: date) -> Answer:
+        eras = [self.store.era(e) for e in q.eras]
+        lines = []
+        for e in eras:
+            until = (f"to {long_date(e.end_date)}" if e.end_date
+                     else "and is in office on the record")
+            lines.append(f"{e.leader} led {_country(e)} from {long_date(e.start_date)} {until} "
+                         f"(public record). Convention: {e.basis}.")
+        return self.reply(q, "\n".join(lines), [cite(e) for e in eras],
+                          values={e.id: [e.start_date, e.end_date] for e in eras})
 
     def visits_total(self, q: Query, today: date) -> Answer:
         fact = self.store.fact("visits_total_since_1953")
@@ -422,7 +435,8 @@ def _short_title(title: str | None) -> str:
 
 HANDLERS: dict[str, Callable] = {
     "era_rate": Engine.era_rate, "era_compare": Engine.era_rate, "era_rank": Engine.era_rank,
-    "visits_total": Engine.visits_total, "test_gap": Engine.test_gap,
+    "visits_total": Engine.visits_total, "era_tenure": Engine.era_tenure,
+    "test_gap": Engine.test_gap,
     "test_gap_average": Engine.test_gap_average, "test_date": Engine.test_date,
     "test_list": Engine.test_list, "days_since_test": Engine.days_since_test,
     "visits_in_period": Engine.visits_in_period, "events_in_period": Engine.events_in_period,

@@ -134,6 +134,13 @@ SINCE_WORDS = ("days since|since the|how long since|how long ago|time since|year
                "months since|ago|since last|since the last").split("|")
 WHEN_WORDS = "when|what date|date|which day|day of|dated|happen|happened|held|conducted".split("|")
 LIST_WORDS = "list|all|tests|which|how many|every|timeline|history|in".split("|")
+TENURE_WORDS = ("die|died|death|dead|came to power|come to power|took power|take power|became|"
+                "become|rule|ruled|reign|tenure|in office|succeed|succeeded|succession|"
+                "start|started|begin|began|end|ended|leader from|how long did|"
+                "in power|power").split("|")
+TRAVEL_WORDS = ("visit to|visits to|trip|trips|travel|travelled|traveled|went to|go to|"
+                "visited|visit pyongyang|visit china|visit beijing|in pyongyang|"
+                "to pyongyang|to beijing|to china").split("|")
 VISIT_WORDS = "visit|visits|visited|trip|trips|exchanges|exchange|delegation|envoy".split("|")
 
 
@@ -179,7 +186,10 @@ class Parser:
     """Parses questions against the eras, people and topics one knowledge base knows."""
 
     def __init__(self, era_aliases: Mapping[str, str], people: Iterable[str] = (),
-                 extra_words: Iterable[str] = ()):
+                 extra_words: Iterable[str] = (), leaders: Mapping[str, str] | None = None,
+                 visitors: Iterable[str] = ()):
+        self.leaders = dict(leaders or {})
+        self.visitors = set(visitors)
         self.aliases = {fold(a): e for a, e in era_aliases.items()}
         # Longest alias first, so "kim jong il" wins over any shorter alias inside it.
         self._alias_re = re.compile(r"\b(" + "|".join(
@@ -214,6 +224,9 @@ class Parser:
             problem = problem or str(exc)
         topic = self._topic(folded)
         person = next((p for f, p in self.people.items() if _has(folded, [f])), None)
+        if person is None and eras:
+            leader = self.leaders.get(eras[0])
+            person = leader if leader in self.visitors else None
         slots = dict(eras=eras, tests=tests, test_year=test_year, period=period, topic=topic,
                      person=person, problem=problem, **base)
         return Query(intent=self._intent(**slots), **slots)
@@ -288,8 +301,13 @@ class Parser:
             if _has(folded, ["last", "latest", "recent"]):
                 return "test_date"
             return "test_list"
-        if topic == "visits_total" and not eras:
+        if topic == "visits_total" and not eras and (
+                period is None or period.start.year == 1953):
             return "visits_total"
+        if eras and _has(folded, TENURE_WORDS) and not _has(folded, VISIT_WORDS):
+            return "era_tenure"
+        if person and _has(folded, TRAVEL_WORDS) and topic not in ("kji_trips", "summits"):
+            return "person"
         if eras and topic not in ("kji_trips", "summits"):
             if _has(folded, RANK_WORDS) and not len(eras) > 1:
                 return "era_rank"
@@ -301,6 +319,8 @@ class Parser:
                 folded, ["era", "eras", "period", "periods", "leader", "leaders", "visits",
                          "exchanges", "frequency"]):
             return "era_rank"
+        if topic == "visits_total" and period:
+            return "visits_in_period"
         if topic:
             return "topic"
         if person:

@@ -123,3 +123,19 @@ def test_answer_to_dict_is_json_contract(engine):
     assert d["intent"] == "topic:coal_ban" and d["found"] is True
     assert all(set(s) == {"id", "kind", "quote", "url"} for s in d["sources"])
     assert d["as_of"] == "2017-03"
+
+
+def test_tenure_and_travel_answers(engine):
+    a = engine.ask("when did kim jong il die", today=TODAY)
+    assert a.answer.startswith("Kim Jong Il led North Korea from July 8, 1994 to December 17, 2011")
+    a = engine.ask("Xi Jinping visit to Pyongyang", today=TODAY)
+    assert "June 20, 2019 to June 21, 2019: Xi Jinping to North Korea (Pyongyang)" in a.answer
+    a = engine.ask("how many visits in 2018", today=TODAY)
+    assert a.answer.startswith("3 visits in 2018 documented in this knowledge base (not a complete")
+
+
+def test_module_level_ask_contract(kb_path):
+    from bot.engine import ask
+
+    d = ask("visits in Hu era", today=TODAY, db_path=kb_path).to_dict()
+    assert d["found"] is True and d["values"] == {"hu": 6.6}

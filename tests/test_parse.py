@@ -92,3 +92,18 @@ def test_normalize(engine, raw, folded):
 def test_question_is_capped(engine):
     q = engine.parser.parse("coal ban " + "x" * 10_000, TODAY)
     assert len(q.text) <= 500
+
+
+@pytest.mark.parametrize("question,intent,person", [
+    ("Xi Jinping visit to Pyongyang", "person", "Xi Jinping"),
+    ("Kim Jong Un trips to China", "person", "Kim Jong Un"),
+    ("Choe Ryong Hae", "person", "Choe Ryong Hae"),
+    ("when did kim jong il die", "era_tenure", "Kim Jong Il"),
+    ("when did Xi come to power", "era_tenure", "Xi Jinping"),
+    ("how many visits in 2018", "visits_in_period", None),
+])
+def test_people_and_tenures(engine, question, intent, person):
+    q = engine.parser.parse(question, TODAY)
+    assert q.intent == intent
+    if intent == "person":
+        assert q.person == person
