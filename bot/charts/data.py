@@ -27,7 +27,8 @@ class Computed:
 
     @property
     def rate(self) -> float:
-        days = (date.fromisoformat(self.end) - date.fromisoformat(self.start)).days + 1
+        """Unweighted visits a year, with the engine's year arithmetic (end minus start)."""
+        days = (date.fromisoformat(self.end) - date.fromisoformat(self.start)).days
         return self.visits / (days / 365.25)
 
 

@@ -46,13 +46,13 @@ def _canvas(axes_in: float, title: str, subtitle: str, footer: str, *, left: flo
             below: float) -> tuple[Figure, tuple[float, float, float, float]]:
     """A figure with title, subtitle and footer, and the rectangle for axes `axes_in` inches
     tall with `below` inches under them for tick labels and a legend."""
-    lines = textwrap.wrap(footer, 86, break_on_hyphens=False)
-    foot_in = 0.08 + 0.15 * len(lines)
+    lines = textwrap.wrap(footer, 80, break_on_hyphens=False)
+    foot_in = 0.08 + 0.16 * len(lines)
     height_in = TOP_IN + axes_in + below + foot_in
     fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, facecolor="white")
     fig.text(0.03, 1 - 0.1 / height_in, title, ha="left", va="top", size=13, weight="bold")
     fig.text(0.03, 1 - 0.43 / height_in, subtitle, ha="left", va="top", size=9.5, color=GREY)
-    fig.text(0.03, 0.06 / height_in, "\n".join(lines), ha="left", va="bottom", size=7.5,
+    fig.text(0.03, 0.06 / height_in, "\n".join(lines), ha="left", va="bottom", size=8,
              color=GREY, linespacing=1.25)
     bottom = foot_in + below
     return fig, (left, bottom / height_in, 0.96 - left, axes_in / height_in)
@@ -125,7 +125,7 @@ def eras(rows: list[d.EraRow], as_of: str, start: date | None, end: date | None)
     _grid(ax, "x")
     handles = [_patch(ARTICLE_STYLE, f"Article, {d.month_name(as_of)}")]
     if lists:
-        handles.append(_patch(LIST_STYLE, "Computed from imported list"))
+        handles.append(_patch(LIST_STYLE, "Imported list, unweighted"))
     ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
     return fig
 
@@ -245,7 +245,7 @@ def timeline(lo: date, hi: date, events: list[d.Event], record_as_of: str,
     if not events:
         return _nothing(title, subtitle, footer, "no test, visit or sanction on record")
     fig, rect = _canvas(0.42 * len(lanes) + 0.2, title, subtitle, footer, left=0.27,
-                        below=0.3)
+                        below=0.45)
     ax = fig.add_axes(rect)
     for y, lane in enumerate(lanes):
         _lane(ax, y, lane, [e for e in events if e.lane == lane])
@@ -254,7 +254,7 @@ def timeline(lo: date, hi: date, events: list[d.Event], record_as_of: str,
     ax.set_ylim(len(lanes) - 0.5, -0.75)
     ax.set_yticks(range(len(lanes)), [short.get(ln, ln) for ln in lanes], size=8.5)
     ax.tick_params(axis="y", length=0)
-    loc = mdates.AutoDateLocator(minticks=4, maxticks=7)
+    loc = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(loc)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
     ax.tick_params(axis="x", labelsize=8.5)
