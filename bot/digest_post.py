@@ -124,7 +124,10 @@ async def post_once(state: StateStore, store: KnowledgeStore, poster: Poster, ch
     rec = state.post_record(channel_id, day)
     if rec is not None and rec.status != "intent":
         return Outcome("already", day, rec.message_id)
-    if retry_after and should_wait(state.last_failure(channel_id), day, now, retry_after):
+    # After a refusal (intent released) wait before asking again; a leftover intent is
+    # checked at once, since that may find the post already made.
+    if rec is None and retry_after and should_wait(state.last_failure(channel_id), day, now,
+                                                   retry_after):
         return Outcome("waiting", day)
     if rec is not None:
         outcome = await _reconcile(state, poster, rec, now)
