@@ -77,6 +77,15 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
                         headers={"Content-Type": "application/json", **(headers or {})})
 
 
+async def _upload(request: web.Request) -> dict:
+    """A message with files: its payload_json, plus 'files' as [{name, filename, data}]."""
+    form = await request.post()
+    body = json.loads(str(form.get("payload_json") or "{}"))
+    body["files"] = [{"name": name, "filename": part.filename, "data": part.file.read()}
+                     for name, part in form.items() if isinstance(part, web.FileField)]
+    return body
+
+
 class FakeDiscord:
     """Start with .start(), stop with .stop(); every other method is safe to call from the
     bot's event loop (async ones) or from the test thread (the *_sync ones)."""
@@ -244,7 +253,9 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         body = None
-        if request.can_read_body:
+        if request.content_type == "multipart/form-data":
+            body = await _upload(request)
+        elif request.can_read_body:
             text = await request.text()
             body = json.loads(text) if text and request.content_type == "application/json" else text
         rec = Record(kind="http", method=request.method, path=path, query=dict(request.query),
