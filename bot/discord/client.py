@@ -1,5 +1,6 @@
 """The Discord client: slash commands, mentions and DMs, all answered through one path with
-one error boundary. The answering function is injected; `bot.engine.ask` is the default."""
+one error boundary. The answering function is injected; the default is the engine over the
+knowledge base that the settings name (KnowledgeSeams)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import contextlib
 import difflib
 import logging
+import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -23,8 +25,8 @@ from discord.http import Route
 from bot.answer import Answer, Source
 from bot.config import DEFAULT_API_BASE, Settings
 from bot.discord import render
+from bot.discord.chart_cog import install_chart_command
 from bot.discord.commands import Catalog, DandongTree, help_reply, install_commands, sync_tree
-from bot.discord.digest_cog import install_digest
 from bot.discord.views import NO_MENTIONS, AskButton, PagedView, suggestion_view
 from bot.errors import DandongError
 
@@ -39,19 +41,49 @@ GENERIC_FAILURE = (
 
 
 # -- the seams: what answers, and where sources come from -------------------------------------
-def default_answer(question: str, today: date | None = None) -> Answer:
-    """The real engine, imported on first use so the bot starts without loading it early."""
-    from bot.engine import ask
+class KnowledgeSeams:
+    """The real engine behind the bot: the knowledge base that `settings` name, opened (and
+    built if missing) on first use. Supplies the default answer, source lookup and catalog."""
 
-    return ask(question, today)
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._engine: Any = None
 
+    def engine(self) -> Any:
+        """The engine, opened on first use."""
+        with self._lock:
+            if self._engine is None:
+                from bot.cli import open_store
+                from bot.engine import Engine
 
-def default_source_lookup(source_id: str) -> Source | None:
-    """A source by id from the engine, once the engine offers a lookup (None until then)."""
-    from bot import engine
+                self._engine = Engine(open_store(self._settings))
+            return self._engine
 
-    lookup = getattr(engine, "lookup_source", None)
-    return lookup(source_id) if lookup is not None else None
+    def ask(self, question: str, today: date | None = None) -> Answer:
+        """bot.engine's answer to `question`."""
+        return self.engine().ask(question, today)
+
+    def lookup_source(self, source_id: str) -> Source | None:
+        """The citation for any knowledge row id (fact, visit, sanction, test_N, era_ID)."""
+        from bot.sources import cite
+
+        row = self.engine().store.lookup(source_id)
+        return cite(row) if row is not None else None
+
+    def catalog(self) -> Catalog:
+        """Eras, tests and source ids from the knowledge base; the defaults if it is unreadable."""
+        try:
+            store = self.engine().store
+            tests = store.tests()
+            ids = {*(f.id for f in store.facts()), *(s.id for s in store.sanctions()),
+                   *(f"test_{t.n}" for t in tests)}
+            return Catalog(eras=tuple(dict.fromkeys(e.leader for e in store.eras())),
+                           tests=tuple((t.n, t.date) for t in tests),
+                           source_ids=tuple(sorted(ids)))
+        except DandongError as exc:
+            log.warning("using the built-in command choices: %s", exc)
+            return Catalog()
 
 
 @dataclass(frozen=True)
@@ -123,8 +155,12 @@ class DandongMixin:
         self.settings = settings
         self.tuning = tuning or Tuning()
         self.catalog = catalog or Catalog()
-        self._answer = answer or default_answer
-        self._lookup = source_lookup or default_source_lookup
+        if answer is None or source_lookup is None:
+            knowledge = KnowledgeSeams(settings)
+            answer = answer or knowledge.ask
+            source_lookup = source_lookup or knowledge.lookup_source
+        self._answer = answer
+        self._lookup = source_lookup
         self._today = today or (lambda: datetime.now(settings.digest_tz).date())
         self.cooldown = Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
         # One worker: answers take milliseconds, and SQLite connections stay on one thread.
@@ -140,6 +176,7 @@ class DandongMixin:
         )
         self.tree = DandongTree(self)  # type: ignore[arg-type]
         install_commands(self.tree, self.catalog)
+        install_chart_command(self.tree, settings)
 
     # -- pointing discord.py at DISCORD_API_BASE ----------------------------------------------
     def _get_state(self, **options: Any) -> Any:
@@ -163,7 +200,6 @@ class DandongMixin:
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AskButton)  # type: ignore[attr-defined]
-        self.digest = install_digest(self)  # /digest and its loop, before the sync
         if self.tuning.sync_on_start:
             try:
                 await self.sync_commands()
@@ -374,7 +410,13 @@ class ShardedDandongBot(DandongMixin, discord.AutoShardedClient):
 
 def create_bot(settings: Settings, **seams: Any) -> DandongBot | ShardedDandongBot:
     """The client for these settings: sharded when SHARD_COUNT is set. `seams` are passed
-    to DandongMixin (answer, source_lookup, catalog, today, tuning)."""
+    to DandongMixin (answer, source_lookup, catalog, today, tuning); without an answer
+    function, the knowledge base in `settings` answers and supplies the choices."""
+    if seams.get("answer") is None:
+        knowledge = KnowledgeSeams(settings)
+        seams["answer"] = knowledge.ask
+        seams.setdefault("source_lookup", knowledge.lookup_source)
+        seams.setdefault("catalog", knowledge.catalog())
     if settings.shard_count:
         ids = list(settings.shard_ids) if settings.shard_ids else None
         return ShardedDandongBot(settings, shard_count=settings.shard_count, shard_ids=ids, **seams)

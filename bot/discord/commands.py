@@ -68,13 +68,13 @@ def visits_question(era: str) -> str:
     return f"visits in {era} era"
 
 
-def test_question(number: int) -> str:
+def nuclear_test_question(number: int) -> str:
     """/test 2 -> 'days after the second nuclear test'."""
     word = ORDINALS[number - 1] if 1 <= number <= len(ORDINALS) else f"number {number}"
     return f"days after the {word} nuclear test"
 
 
-def test_label(number: int, iso_date: str) -> str:
+def nuclear_test_label(number: int, iso_date: str) -> str:
     """The choice label for a test, showing its date: 'Test 2 · 2009-05-25'."""
     return f"Test {number} · {iso_date}"
 
@@ -177,14 +177,14 @@ def build_commands(catalog: Catalog) -> list[app_commands.Command]:
     @app_commands.command(name="test")
     @app_commands.describe(number="Which North Korean nuclear test")
     @app_commands.choices(number=[
-        app_commands.Choice(name=test_label(n, d), value=n) for n, d in tests])
+        app_commands.Choice(name=nuclear_test_label(n, d), value=n) for n, d in tests])
     async def test(interaction: discord.Interaction, number: int) -> None:
         """Days from a North Korean nuclear test to the next high-level visit."""
         bot = _bot(interaction)
         extra = ()
         if (day := catalog.test_date(number)) is not None:
             extra = ((f"Nuclear test {number}", day),)
-        await bot.respond(interaction, bot.question_producer(test_question(number), extra))
+        await bot.respond(interaction, bot.question_producer(nuclear_test_question(number), extra))
 
     @app_commands.command(name="sanctions")
     @app_commands.describe(topic="A sanction, resolution or case, e.g. coal ban")

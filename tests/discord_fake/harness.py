@@ -16,7 +16,7 @@ from bot.discord.client import Catalog, Tuning, create_bot
 
 from . import payloads as p
 from .answers import SOURCES, ScriptedEngine, lookup_source
-from .server import FakeDiscord
+from .server import FakeDiscord, Record
 
 FAST = Tuning(guild_ready_timeout=0.05, page_timeout=30.0, drain_timeout=5.0)
 TEST_CATALOG = Catalog(source_ids=tuple(SOURCES))
@@ -129,3 +129,40 @@ def run_bot(settings: Settings, scenario: Scenario, *, timeout: float = 30.0, **
                 await asyncio.wait({runner}, timeout=10)
 
     return asyncio.run(main())
+
+
+def sent_messages(fake: FakeDiscord) -> list[dict]:
+    """Every message payload the bot sent or edited: interaction replies and updates,
+    follow-ups and webhook edits, channel messages and their edits."""
+    out = []
+    for rec in fake.http():
+        body = rec.body if isinstance(rec.body, dict) else None
+        if body is None:
+            continue
+        if rec.path.endswith("/callback"):
+            if body.get("type") in (4, 7):
+                out.append(body.get("data") or {})
+        elif rec.path.startswith(("/webhooks/", "/channels/")) and rec.method in ("POST", "PATCH"):
+            out.append(body)
+    return out
+
+
+def assert_never_pings(fake: FakeDiscord) -> None:
+    """allowed_mentions is 'none' on every message the bot sent: nothing can ping."""
+    payloads = sent_messages(fake)
+    assert payloads, "the bot sent nothing"
+    for body in payloads:
+        mentions = body.get("allowed_mentions")
+        assert mentions is not None and mentions["parse"] == [], body
+        assert not mentions.get("users") and not mentions.get("roles"), body
+        assert mentions.get("replied_user", False) is False, body
+
+
+def flags(callback: Record) -> int:
+    """The message flags of an interaction callback (64 = ephemeral)."""
+    return (callback.body.get("data") or {}).get("flags") or 0
+
+
+def buttons(components: list[dict]) -> list[dict]:
+    """The buttons inside a message's action rows."""
+    return [c for row in components for c in row.get("components", []) if c.get("type") == 2]
