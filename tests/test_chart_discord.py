@@ -8,7 +8,6 @@ import pytest
 
 from bot.charts import render_chart
 from bot.config import load_settings
-from bot.discord.chart_cog import install_chart_command
 from knowledge.build import build
 from knowledge.store import KnowledgeStore
 from tests.discord_fake.harness import env_for, fake_discord, log_lines, run_bot  # noqa: F401
@@ -28,23 +27,16 @@ def chart_settings(fake_discord, tmp_path, chart_kb):  # noqa: F811
     return load_settings(env_for(fake_discord, tmp_path, DANDONG_DB=str(chart_kb)))
 
 
-def chart_bot_run(settings, scenario):
-    async def with_chart(bot):
-        if bot.tree.get_command("chart") is None:
-            install_chart_command(bot.tree, settings)
-        return await scenario(bot)
-
-    return run_bot(settings, with_chart)
-
-
 def test_chart_uploads_the_png_with_alt_text(fake_discord, chart_settings, chart_kb):  # noqa: F811
     async def scenario(bot):
         sent = await fake_discord.slash("chart", kind="gaps")
         return await fake_discord.wait_http("POST", rf"/webhooks/\d+/{sent['token']}",
                                             timeout=15)
 
-    rec = chart_bot_run(chart_settings, scenario)
+    rec = run_bot(chart_settings, scenario)
     assert rec.status == 200
+    synced = [c["name"] for scope in fake_discord.commands.values() for c in scope]
+    assert "chart" in synced  # the client installs /chart before its first sync
     chart = render_chart(KnowledgeStore(chart_kb), "gaps")
     (upload,) = rec.body["files"]
     assert upload["filename"] == "dandong-gaps.png" and upload["data"] == chart.png
@@ -61,7 +53,7 @@ def test_chart_bad_range_is_refused_privately(fake_discord, chart_settings):  # 
         return await fake_discord.wait_http(
             "POST", rf"/interactions/{sent['id']}/{sent['token']}/callback")
 
-    rec = chart_bot_run(chart_settings, scenario)
+    rec = run_bot(chart_settings, scenario)
     data = rec.body["data"]
     assert data["flags"] & EPHEMERAL
     assert data["content"].startswith("'2017-02-30' is not a real date: February 2017 has 28")

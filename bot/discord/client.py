@@ -27,6 +27,7 @@ from bot.config import DEFAULT_API_BASE, Settings
 from bot.discord import render
 from bot.discord.chart_cog import install_chart_command
 from bot.discord.commands import Catalog, DandongTree, help_reply, install_commands, sync_tree
+from bot.discord.digest_cog import install_digest
 from bot.discord.views import NO_MENTIONS, AskButton, PagedView, suggestion_view
 from bot.errors import DandongError
 
@@ -200,6 +201,7 @@ class DandongMixin:
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AskButton)  # type: ignore[attr-defined]
+        self.digest = install_digest(self)  # /digest and its loop, before the sync
         if self.tuning.sync_on_start:
             try:
                 await self.sync_commands()
