@@ -12,19 +12,15 @@ import pytest
 
 from bot.config import load_settings
 from bot.discord.client import GENERIC_FAILURE
+from tests.discord_fake import harness
 from tests.discord_fake import payloads as p
-from tests.discord_fake.harness import (  # noqa: F401 (fixtures)
-    FAST,
-    assert_never_pings,
-    buttons,
-    env_for,
-    fake_discord,
-    flags,
-    log_lines,
-    run_bot,
-    scripted,
-    settings,
-)
+from tests.discord_fake.harness import FAST, assert_never_pings, buttons, env_for, flags, run_bot
+
+# fixtures from the harness
+fake_discord = harness.fake_discord
+log_lines = harness.log_lines
+scripted = harness.scripted
+settings = harness.settings
 
 TODAY = date(2017, 3, 10)
 EPHEMERAL = 64
