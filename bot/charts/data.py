@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from bot.sources import long_date
 
 ARTICLE = "Foreign Affairs article (CSIS Beyond Parallel data)"
 MIN_COMPUTED_DAYS = 365  # a per-year rate from less than a year of a list is noise
@@ -71,14 +72,6 @@ class Event:
     label: str = ""
 
 
-def month_name(as_of: str | None) -> str:
-    """'2017-03' -> 'March 2017'."""
-    if not as_of:
-        return "an unstated date"
-    y, _, m = as_of.partition("-")
-    return f"{calendar.month_name[int(m)]} {y}" if m else y
-
-
 def _overlaps(lo: str, hi: str | None, start: date | None, end: date | None) -> bool:
     return (end is None or lo <= end.isoformat()) and (
         start is None or hi is None or hi >= start.isoformat())
@@ -130,7 +123,7 @@ def _article_gap(store, n: int) -> tuple[int | None, str | None]:
             days = int(f.value)
             text = ("within " if "within" in (f.quote or "") else "") + day_count(days)
         elif f.value == "0":  # "no visit since the fifth test", true as of its date
-            text = f"none as of {month_name(f.as_of)}"
+            text = f"none as of {long_date(f.as_of)}"
     return days, text
 
 
@@ -228,7 +221,7 @@ def alt_eras(rows: list[EraRow], as_of: str) -> str:
     parts = ["Average high-level China–North Korea visits per year by leader period."]
     art = [f"{r.leader} {num(r.article)}" for r in rows if r.article is not None]
     if art:
-        parts.append(f"Article (weighted, as of {month_name(as_of)}): {', '.join(art)}.")
+        parts.append(f"Article (weighted, as of {long_date(as_of)}): {', '.join(art)}.")
     for label in dict.fromkeys(r.computed.label for r in rows if r.computed):
         done = [r for r in rows if r.computed and r.computed.label == label]
         tag = " (synthetic)" if done[0].computed.synthetic else ""

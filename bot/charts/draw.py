@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from bot.charts import data as d
+from bot.sources import long_date
 
 WIDTH_IN, DPI = 5.0, 160
 TOP_IN = 0.78  # title and subtitle
@@ -88,7 +89,7 @@ def _grid(ax, axis: str) -> None:
 # -- eras ------------------------------------------------------------------------------------
 def eras(rows: list[d.EraRow], as_of: str, start: date | None, end: date | None) -> Figure:
     lists = sorted({(r.computed.label, r.computed.synthetic) for r in rows if r.computed})
-    footer = (f"Source: {d.ARTICLE}, as of {d.month_name(as_of)}; the article weights "
+    footer = (f"Source: {d.ARTICLE}, as of {long_date(as_of)}; the article weights "
               "summits. Periods without a figure are marked, not zero.")
     for label, synthetic in lists:
         footer += (f" Computed: unweighted count from imported list '{label}'"
@@ -123,7 +124,7 @@ def eras(rows: list[d.EraRow], as_of: str, start: date | None, end: date | None)
     ax.set_xlim(0, max(top * (2.1 if lists else 1.45), 1))  # room for the value labels
     ax.set_xlabel("visits a year", size=9)
     _grid(ax, "x")
-    handles = [_patch(ARTICLE_STYLE, f"Article, {d.month_name(as_of)}")]
+    handles = [_patch(ARTICLE_STYLE, f"Article, {long_date(as_of)}")]
     if lists:
         handles.append(_patch(LIST_STYLE, "Imported list, unweighted"))
     ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
@@ -149,7 +150,7 @@ def _era_bars(ax, y: float, r: d.EraRow, *, two: bool) -> None:
 def gaps(rows: list[d.GapRow], averages, as_of: str, record_as_of: str,
          start: date | None, end: date | None) -> Figure:
     lists = sorted({(r.listed.label, r.listed.synthetic) for r in rows if r.listed})
-    footer = (f"Sources: {d.ARTICLE}, as of {d.month_name(as_of)}; public record (first "
+    footer = (f"Sources: {d.ARTICLE}, as of {long_date(as_of)}; public record (first "
               f"high-level visit date minus test date), latest entry {record_as_of}. Partial: "
               "the visit is verified; that it was the first is a judgement.")
     for label, synthetic in lists:
@@ -168,7 +169,7 @@ def gaps(rows: list[d.GapRow], averages, as_of: str, record_as_of: str,
               + [r.listed.days or 0 for r in rows if r.listed] + [50])
     for i, r in enumerate(rows):
         _gap_bars(ax, i, r, top, slots)
-    handles = [_patch(ARTICLE_STYLE, f"Article ({d.month_name(as_of)})"),
+    handles = [_patch(ARTICLE_STYLE, f"Article ({long_date(as_of)})"),
                _patch(RECORD_STYLE, "Public record"), _patch(PARTIAL_STYLE, "Record, partial")]
     if lists:
         synthetic = " (synthetic)" if any(s for _, s in lists) else ""
