@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, Source
 from bot.discord import render
-from bot.discord.commands import match_choices, nuclear_test_label, nuclear_test_question, visits_question
+from bot.discord.commands import (
+    match_choices,
+    nuclear_test_label,
+    nuclear_test_question,
+    visits_question,
+)
 
 ZW = render.ZWSP
 

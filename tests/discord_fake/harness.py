@@ -48,7 +48,7 @@ def log_lines() -> Iterator[LogLines]:
     """All logging at DEBUG during the test; afterwards, no line may contain the token."""
     handler = LogLines()
     root = logging.getLogger()
-    names = ("discord", "dandong", "aiohttp")
+    names = ("discord", "dandong", "aiohttp", "tests.discord_fake")
     saved = {n: logging.getLogger(n).level for n in names}
     root.addHandler(handler)
     for n in names:

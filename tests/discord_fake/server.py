@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import socket
 import threading
@@ -24,6 +25,7 @@ from aiohttp import WSMsgType, web
 from . import payloads as p
 
 EPHEMERAL = 64
+log = logging.getLogger("tests.discord_fake")
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Record:
     def __repr__(self) -> str:
         if self.kind == "ws":
             return f"<ws op={self.op} shard={self.shard}>"
+        if self.kind == "dispatch":
+            return f"<dispatch {self.path}>"
         if self.kind == "ws-connect":
             return f"<ws-connect {self.query}>"
         return f"<{self.method} {self.path} {self.status}>"
@@ -100,7 +104,7 @@ class FakeDiscord:
         self._originals: dict[str, str] = {}  # interaction token -> message id
         self._faults: list[_Fault] = []
         self._waiters: list[tuple[Callable[[Record], bool], Callable[[Record], None]]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # predicates may look at the records too
         self._conns: list[_Conn] = []
         self._sessions: dict[str, _Session] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -237,6 +241,11 @@ class FakeDiscord:
         return await self.wait_for(lambda r: r.kind == "http" and r.method == method
                                    and re.fullmatch(path, r.path) is not None and where(r), timeout)
 
+    def wait_session_sync(self, timeout: float = 30.0) -> Record:
+        """Block until a session is open (GUILD_CREATE sent): events can be dispatched."""
+        return self.wait_for_sync(lambda r: r.kind == "dispatch" and r.path == "GUILD_CREATE",
+                                  timeout)
+
     async def reply_to(self, sent: dict, timeout: float = 5.0) -> Record:
         """The successful callback the bot made for interaction `sent`."""
         path = rf"/interactions/{sent['id']}/{re.escape(sent['token'])}/callback"
@@ -262,6 +271,7 @@ class FakeDiscord:
                      body=body)
         response = self._fault_for(request.method, path) or self._route(request, path, body)
         rec.status = response.status
+        log.debug("%s %s -> %s", request.method, path, response.status)
         self._record(rec)
         return response
 
@@ -403,6 +413,7 @@ class FakeDiscord:
         assert conn.session is not None
         conn.session.seq += 1
         await self._send(conn, {"op": 0, "t": event, "s": conn.session.seq, "d": data})
+        self._record(Record(kind="dispatch", path=event, shard=conn.session.shard[0]))
 
     async def _on_frame(self, conn: _Conn, frame: dict) -> None:
         op, d = frame.get("op"), frame.get("d")
@@ -411,6 +422,7 @@ class FakeDiscord:
             d = {**d, "token": "<valid>" if good else "<invalid>"}  # never keep the secret
         shard = (d.get("shard") or [0, 1])[0] if isinstance(d, dict) else None
         self._record(Record(kind="ws", op=op, body=d, shard=shard))
+        log.debug("gateway op %s from shard %s", op, shard)
         if op == 1:
             await self._send(conn, {"op": 11})
         elif op == 2:
