@@ -97,8 +97,10 @@ def test_help_lists_every_command_with_an_example(fake_discord, settings):
     assert flags(reply) & EPHEMERAL
     (embed,) = reply.body["data"]["embeds"]
     names = [f["name"] for f in embed["fields"]]
-    assert names == ["/ask", "/visits", "/test", "/sanctions", "/source", "/help", "Or mention me"]
-    assert all("Example: `/" in f["value"] for f in embed["fields"][:6])
+    assert names[:6] == ["/ask", "/visits", "/test", "/sanctions", "/source", "/help"]
+    assert names[-1] == "Or mention me"
+    assert set(names[6:-1]) <= {"/chart", "/digest"}  # installed beside ours
+    assert all("Example: `/" in f["value"] for f in embed["fields"][:-1])
     assert_never_pings(fake_discord)
 
 
@@ -281,6 +283,34 @@ def test_slow_answer_is_deferred_then_followed_up(fake_discord, settings, script
                                  tuning=replace(FAST, defer_after=0.05))
     assert deferred.body["type"] == 5  # "Dandong is thinking…"
     assert followup.body["embeds"][0]["description"] == "A slow but complete answer."
+    assert_never_pings(fake_discord)
+
+
+def test_slow_not_found_turns_private_after_the_public_defer(fake_discord, settings, scripted):
+    async def scenario(bot):
+        sent = await fake_discord.slash("ask", question="slow unknown thing")
+        deferred = await fake_discord.reply_to(sent)
+        scripted.release.set()
+        hook = rf"/webhooks/{p.APP_ID}/{sent['token']}"
+        followup = await fake_discord.wait_http("POST", hook)
+        return deferred, followup, fake_discord.http("DELETE", hook + "/messages/@original")
+
+    deferred, followup, deleted = run_bot(settings, scenario, answer=scripted,
+                                          tuning=replace(FAST, defer_after=0.05))
+    assert deferred.body["type"] == 5
+    assert len(deleted) == 1 and deleted[0].at < followup.at  # "thinking…" removed first
+    assert followup.body["flags"] & EPHEMERAL
+    assert buttons(followup.body["components"])[0]["custom_id"] == "dandong:ask:visits in Hu era"
+    assert_never_pings(fake_discord)
+
+
+def test_slash_command_in_a_dm(fake_discord, settings, scripted):
+    async def scenario(bot):
+        return await fake_discord.reply_to(
+            await fake_discord.slash("ask", question="coal ban", guild=False))
+
+    reply = run_bot(settings, scenario, answer=scripted)
+    assert reply.body["data"]["embeds"][0]["title"] == "coal ban"
     assert_never_pings(fake_discord)
 
 

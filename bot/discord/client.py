@@ -348,7 +348,7 @@ class DandongMixin:
                         await self._send_message(message, render.cooldown_reply(wait))
                     return
                 if not question:
-                    reply = help_reply(self.catalog)
+                    reply = help_reply(self.tree.get_commands(), self.catalog)
                 else:
                     reply = await asyncio.get_running_loop().run_in_executor(
                         self._executor, self.question_producer(question))

@@ -4,7 +4,6 @@ the command tree only when it changed since the last sync."""
 from __future__ import annotations
 
 import difflib
-import functools
 import hashlib
 import json
 import logging
@@ -109,6 +108,8 @@ HELP_EXAMPLES = {
     "sanctions": "/sanctions topic:coal ban",
     "source": "/source id:<the id shown under an answer>",
     "help": "/help",
+    "chart": "/chart kind:timeline from:2016 to:2017-12",
+    "digest": "/digest preview",
 }
 
 
@@ -217,15 +218,16 @@ def build_commands(catalog: Catalog) -> list[app_commands.Command]:
     async def help_command(interaction: discord.Interaction) -> None:
         """What Dandong can answer, with examples."""
         bot = _bot(interaction)
-        await bot.respond(interaction, lambda: help_reply(catalog), cooldown=False)
+        commands = bot.tree.get_commands()
+        await bot.respond(interaction, lambda: help_reply(commands, catalog), cooldown=False)
 
     return [ask, visits, test, sanctions, source, help_command]
 
 
-@functools.lru_cache(maxsize=8)
-def help_reply(catalog: Catalog) -> render.Reply:
-    """The /help reply (also sent for an empty mention)."""
-    lines = [(c.name, c.description, HELP_EXAMPLES[c.name]) for c in build_commands(catalog)]
+def help_reply(commands: Sequence[app_commands.Command | app_commands.Group],
+               catalog: Catalog) -> render.Reply:
+    """The /help reply (also sent for an empty mention): every command in the tree."""
+    lines = [(c.name, c.description, HELP_EXAMPLES.get(c.name, f"/{c.name}")) for c in commands]
     return render.help_reply(lines, catalog.examples)
 
 

@@ -28,7 +28,8 @@ SUGGESTIONS = ("visits in Hu era", "coal ban", "days after 2009 test")
 
 class ScriptedEngine:
     """Callable like bot.engine.ask. Special questions: 'boom' raises a bug, 'kb down' raises
-    a user-facing error, 'long list' returns 120 lines, 'slow' waits until released."""
+    a user-facing error, 'long list' returns 120 lines, 'slow' waits until released (and
+    'slow unknown' then finds nothing)."""
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, date | None]] = []
@@ -48,7 +49,8 @@ class ScriptedEngine:
                 time.sleep(1.0)
             else:
                 self.release.wait(10)
-            return _found(question, "A slow but complete answer.")
+            if "unknown" not in q:
+                return _found(question, "A slow but complete answer.")
         if "long list" in q:
             lines = "\n".join(f"{i}. {1953 + i}: a visit (row {i})" for i in range(1, 121))
             return _found(question, lines, sources=(HU_SOURCE,))
