@@ -33,7 +33,7 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -q
 
-## bench: measure latency, scale and memory; writes bench/results.json
+## bench: measure latency, scale and memory; writes bench/out/results.json and report.md
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.run
 
