@@ -9,11 +9,13 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from bot.errors import DataError, KnowledgeBaseError
 from knowledge.schema import IMPORT_SPEC, SPECS, check_unique, raise_if, read_rows
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
@@ -270,6 +272,10 @@ def build(db_path: Path, data_dir: Path = DATA_DIR) -> dict[str, int]:
         conn = sqlite3.connect(tmp)
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA synchronous=OFF")  # the file is fsynced once, below
+        # Imported here, not at the top: sqlite-utils and the numpy it loads cost ~110 ms of
+        # every `dandong ask`, which only checks that the knowledge base is fresh.
+        import sqlite_utils
+
         db = sqlite_utils.Database(conn)
         write_database(db, tables, hashes)
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
