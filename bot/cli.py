@@ -124,7 +124,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     """Sync the slash-command tree with Discord."""
     from bot.discord.run import sync
 
-    return sync(_settings(args, need_token=True))
+    return sync(_settings(args, need_token=True), force=args.force)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", help="end date (timeline), e.g. 2019-12-31")
 
     add("serve", cmd_serve, "run the Discord bot (needs DISCORD_TOKEN)")
-    add("sync", cmd_sync, "sync slash commands with Discord now")
+    p = add("sync", cmd_sync, "sync slash commands with Discord now")
+    p.add_argument("--force", action="store_true",
+                   help="push the command tree even when it has not changed")
     return parser
 
 

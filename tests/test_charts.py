@@ -62,7 +62,7 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 # -- each kind, shipped knowledge base -------------------------------------------------------
 SHIPPED = [
-    ("eras", ["Article (weighted, as of March 2017): Hu Jintao 6.6, Xi Jinping 1.25, "
+    ("eras", ["Article (as of March 2017): Hu Jintao 6.6, Xi Jinping 1.25, "
               "Kim Jong Il 4.8, Kim Jong Un 1.8.",
               "No figure: Mao Zedong, Hua Guofeng, Deng Xiaoping, Jiang Zemin, Kim Il Sung."]),
     ("gaps", ["Test 1 (2006-10-09): article: within 11 days; record: 9 days, Tang Jiaxuan.",

@@ -221,7 +221,7 @@ def alt_eras(rows: list[EraRow], as_of: str) -> str:
     parts = ["Average high-level China–North Korea visits per year by leader period."]
     art = [f"{r.leader} {num(r.article)}" for r in rows if r.article is not None]
     if art:
-        parts.append(f"Article (weighted, as of {long_date(as_of)}): {', '.join(art)}.")
+        parts.append(f"Article (as of {long_date(as_of)}): {', '.join(art)}.")
     for label in dict.fromkeys(r.computed.label for r in rows if r.computed):
         done = [r for r in rows if r.computed and r.computed.label == label]
         tag = " (synthetic)" if done[0].computed.synthetic else ""
