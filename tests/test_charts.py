@@ -68,7 +68,7 @@ SHIPPED = [
     ("gaps", ["Test 1 (2006-10-09): article: within 11 days; record: 9 days, Tang Jiaxuan.",
               "Test 2 (2009-05-25): record: 114 days (partial), Dai Bingguo.",
               "Test 5 (2016-09-09): article: none as of March 2017; record: 434 days (partial)",
-              "Test 6 (2017-09-03): no figure on record.",
+              "Test 6 (2017-09-03): record: 75 days (partial), Song Tao.",
               "Article: an average of 120 days over tests 2 to 5."]),
     ("timeline", ["Nuclear tests (6): test 1 2006-10-09", "Summits (12):",
                   "Sanctions, accords (7): 1994-10-21"]),

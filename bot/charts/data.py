@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.sources import long_date
+from bot.sources import days_between, long_date
 
 ARTICLE = "Foreign Affairs article (CSIS Beyond Parallel data)"
 MIN_COMPUTED_DAYS = 365  # a per-year rate from less than a year of a list is noise
@@ -147,8 +147,11 @@ def gap_rows(store, start: date | None = None, end: date | None = None) -> list[
         if not _overlaps(t.date, t.date, start, end):
             continue
         days, text = _article_gap(store, t.n)
-        v = store.post_test_visit(t.n)
-        rows.append(GapRow(t.n, t.date, days, text, v.days_after_test if v else None,
+        # The same rule as the engine: the test's recorded first visit, else the first
+        # high-level visit on record after the test (test 6: Song Tao, 75 days, partial).
+        v = store.post_test_visit(t.n) or store.first_visit_after(date.fromisoformat(t.date))
+        record_days = days_between(t.date, v.start_date) if v else None
+        rows.append(GapRow(t.n, t.date, days, text, record_days,
                            bool(v and v.confidence != "verified"), v.visitor if v else None,
                            _list_gap(store, t.date)))
     return rows
