@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Literal
 
 from bot.answer import Source
+from bot.sources import cite, long_date
 from knowledge.store import Era, Fact, KnowledgeStore, NuclearTest, Sanction, Visit
 
 ARTICLE_BASIS = "the article, citing CSIS Beyond Parallel"
@@ -137,14 +138,6 @@ class Digest:
 
 
 # -- small wording helpers ------------------------------------------------------------------
-def long_date(iso: str) -> str:
-    """'2016-09-09' -> 'September 9, 2016'; '2017-03' -> 'March 2017'."""
-    if len(iso) == 7:
-        return f"{calendar.month_name[int(iso[5:])]} {iso[:4]}"
-    d = date.fromisoformat(iso)
-    return f"{calendar.month_name[d.month]} {d.day}, {d.year}"
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -153,20 +146,6 @@ def _clause(text: str, limit: int = 160) -> str:
     """The first clause of a long description, for one-line mentions."""
     head = text.split(";")[0].strip()
     return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
-
-
-def cite(row: Fact | Visit | NuclearTest | Sanction | Era) -> Source:
-    """The Source for a knowledge row."""
-    if isinstance(row, Fact):
-        return Source(row.id, row.source_kind, row.quote or "", row.source_url or "")
-    if isinstance(row, Visit):
-        url = row.source_url or ""
-        return Source(row.id, row.source_kind, "" if url else (row.source_name or ""), url)
-    if isinstance(row, NuclearTest):
-        return Source(f"test_{row.n}", "public_record", "", row.source_url)
-    if isinstance(row, Sanction):
-        return Source(row.id, "public_record", "", row.source_url)
-    return Source(f"era_{row.id}", "public_record", "", row.source_url)
 
 
 def visit_phrase(v: Visit) -> str:
