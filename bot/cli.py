@@ -19,6 +19,12 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as UsageError (exit 2, one line) instead of exiting."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        from bot.config import hide_tokens
+
+        # argparse echoes what it rejects; a token pasted as an argument must not be shown.
+        message = hide_tokens(message)
+        if "--token" in message:
+            message += " (the token is read only from DISCORD_TOKEN in the environment or .env)"
         raise UsageError(f"{self.prog}: {message}")
 
 

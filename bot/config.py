@@ -19,7 +19,14 @@ DEFAULT_API_BASE = "https://discord.com/api/v10"
 
 # A bot token is three base64url parts joined by dots; the check catches pasted junk
 # without ever echoing the value.
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+_TOKEN_SHAPE = r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}"
+_TOKEN_RE = re.compile(f"^{_TOKEN_SHAPE}$")
+_TOKEN_ANYWHERE = re.compile(_TOKEN_SHAPE)
+
+
+def hide_tokens(text: str) -> str:
+    """`text` with anything shaped like a bot token replaced, for messages that echo input."""
+    return _TOKEN_ANYWHERE.sub("<token not shown>", text)
 
 
 @dataclass(frozen=True)

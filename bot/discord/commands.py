@@ -251,12 +251,28 @@ class SyncLedger:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=10)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS command_sync ("
-            " scope TEXT PRIMARY KEY, tree_hash TEXT NOT NULL, synced_at TEXT NOT NULL)"
-        )
-        self._db.commit()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS command_sync ("
+                " scope TEXT PRIMARY KEY, tree_hash TEXT NOT NULL, synced_at TEXT NOT NULL)"
+            )
+            self._db.commit()
+        except BaseException:
+            self._db.close()
+            raise
+
+    @classmethod
+    def open(cls, path: Path) -> SyncLedger | None:
+        """The ledger, or None when the state database cannot be written (read-only place,
+        a file where its folder should be, not a database): then every scope is synced and
+        nothing is remembered, rather than the bot failing to start."""
+        try:
+            return cls(path)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("cannot record command syncs in %s (%s); syncing without the ledger",
+                        path, exc)
+            return None
 
     def last_hash(self, scope: str) -> str | None:
         """The hash recorded at the last sync of `scope`, if any."""
@@ -290,7 +306,7 @@ async def sync_tree(
     """Sync to each guild in `guild_ids` (instant), or globally when there are none, skipping
     any scope whose tree is unchanged since its last sync. Returns the scopes synced."""
     scopes: list[discord.Object | None] = [discord.Object(g) for g in guild_ids] or [None]
-    ledger = SyncLedger(state_db)
+    ledger = SyncLedger.open(state_db)
     synced = []
     try:
         for guild in scopes:
@@ -299,13 +315,18 @@ async def sync_tree(
                 tree.copy_global_to(guild=guild)
             payload = tree_payload(tree, guild)
             digest = tree_hash(client.application_id, payload)
-            if not force and ledger.last_hash(name) == digest:
+            if not force and ledger is not None and ledger.last_hash(name) == digest:
                 log.info("commands for %s unchanged since the last sync; not syncing", name)
                 continue
             await tree.sync(guild=guild)
-            ledger.record(name, digest, datetime.now(UTC))
             log.info("synced %d commands to %s", len(payload), name)
             synced.append(name)
+            if ledger is not None:
+                try:
+                    ledger.record(name, digest, datetime.now(UTC))
+                except sqlite3.Error as exc:  # the sync happened; only the memory of it is lost
+                    log.warning("could not record the sync of %s (%s)", name, exc)
     finally:
-        ledger.close()
+        if ledger is not None:
+            ledger.close()
     return synced

@@ -44,7 +44,8 @@ _URL = re.compile(r"https?://[^\s<>]+")
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
 _LINE_START = re.compile(r"(?m)^([ \t]*)([#>\-+])")
 _NUMBERED = re.compile(r"(?m)^([ \t]*\d+)\.(?=\s)")
-_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,21})")
+# Inside <@…> any id is mention syntax (<@&1> too); bare, only snowflake-length ones.
+_MENTION = re.compile(r"@(everyone|here|(?<=<@)[!&]?\d+|[!&]?\d{15,21})")
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,8 @@ class Record:
             return f"<ws op={self.op} shard={self.shard}>"
         if self.kind == "dispatch":
             return f"<dispatch {self.path}>"
-        if self.kind == "ws-connect":
-            return f"<ws-connect {self.query}>"
+        if self.kind in ("ws-connect", "ws-refused"):
+            return f"<{self.kind} {self.query}>"
         return f"<{self.method} {self.path} {self.status}>"
 
 
@@ -97,6 +97,7 @@ class FakeDiscord:
     def __init__(self, *, heartbeat_ms: int = 45000) -> None:
         self.heartbeat_ms = heartbeat_ms
         self.reject_resume = False
+        self.refuse_connects = 0  # answer this many gateway upgrades with 503, as in an outage
         self.records: list[Record] = []
         self.messages: dict[str, dict] = {}
         self.commands: dict[str, list[dict]] = {}  # scope ("global" or guild id) -> commands
@@ -390,6 +391,12 @@ class FakeDiscord:
 
     # -- gateway --------------------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        with self._lock:
+            refuse = self.refuse_connects > 0
+            self.refuse_connects -= refuse
+        if refuse:
+            self._record(Record(kind="ws-refused", query=dict(request.query), status=503))
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         conn = _Conn(ws)
