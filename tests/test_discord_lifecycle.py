@@ -35,6 +35,13 @@ GLOBAL_COMMANDS = rf"/applications/{p.APP_ID}/commands"
 OTHER_TOKEN = "MTExMTExMTExMTExMTExMTEx.AbCdEf.b3RoZXItdG9rZW4tdGhhdC1kaXNjb3JkLXJlZnVzZXM"
 
 
+async def _session_open(fake, event: str, n: int) -> None:
+    # The stand-in records an IDENTIFY or RESUME frame before it opens the session, so
+    # dispatching right after seeing the frame can find no session; READY/RESUMED come after.
+    await fake.wait_for(lambda r: r.kind == "dispatch" and r.path == event and len(
+        fake.find(lambda x: x.kind == "dispatch" and x.path == event)) >= n, timeout=15)
+
+
 async def ask_and_wait(fake, question="coal ban"):
     return await fake.reply_to(await fake.slash("ask", question=question))
 
@@ -44,6 +51,7 @@ def test_gateway_close_mid_session_resumes_and_still_answers(fake_discord, setti
         await ask_and_wait(fake_discord)
         await fake_discord.close_gateway(code=4000)
         resume = await fake_discord.wait_for(lambda r: r.kind == "ws" and r.op == 6)
+        await _session_open(fake_discord, "RESUMED", 1)
         return resume, await ask_and_wait(fake_discord)
 
     resume, reply = run_bot(settings, scenario)
@@ -61,6 +69,7 @@ def test_invalid_session_identifies_again_and_still_answers(fake_discord, settin
         await fake_discord.close_gateway(code=4000)
         await fake_discord.wait_for(lambda r: r.kind == "ws" and r.op == 6)
         await fake_discord.wait_for(lambda r: len(fake_discord.ops(2)) == 2, timeout=15)
+        await _session_open(fake_discord, "READY", 2)
         return await ask_and_wait(fake_discord)
 
     reply = run_bot(settings, scenario)
