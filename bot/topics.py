@@ -67,10 +67,8 @@ def _lead_coal_ban(engine, facts, records) -> str:
 
 def _lead_coal_cap(engine, facts, records) -> str:
     cap = engine.store.sanction("unscr_2321_coal_cap")
-    return (f"One million metric tons for December 2016, per the article: \"Under UNSCR 2321, "
-            f"China was supposed to cap North Korean coal imports at one million metric tons in "
-            f"December 2016.\" Public record (UNSCR 2321, all UN members combined): "
-            f"{cap.figure}.")
+    return (f"One million metric tons for December 2016, per the article: \"{facts[0].quote}\" "
+            f"Public record (UNSCR 2321, all UN members combined): {cap.figure}.")
 
 
 def _lead_ri_kil_song(engine, facts, records) -> str:
@@ -82,9 +80,9 @@ def _lead_ri_kil_song(engine, facts, records) -> str:
 
 
 def _lead_kji_trips(engine, facts, records) -> str:
-    return ("Eight: Kim Jong Il made eight trips to China between 2000 and 2011, per the "
-            "article; the public record lists the same eight:\n"
-            + "\n".join(f"• {visit_line(v)}" for v in records))
+    same = "the same" if str(len(records)) == facts[0].value else "these"
+    return (f"Eight: {facts[0].text[:-1]}, per the article; the public record lists {same} "
+            f"{len(records)}:\n" + "\n".join(f"• {visit_line(v)}" for v in records))
 
 
 def _lead_summits(engine, facts, records) -> str:
