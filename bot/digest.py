@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, Literal
 
 from bot.answer import Source
-from bot.sources import cite, long_date
+from bot.sources import cite, days_between, long_date
 from knowledge.store import Era, Fact, KnowledgeStore, NuclearTest, Sanction, Visit
 
 ARTICLE_BASIS = "the article, citing CSIS Beyond Parallel"
@@ -168,16 +168,12 @@ def date_span(start: str, end: str | None) -> str:
 
 
 # -- standing metrics -----------------------------------------------------------------------
-def _days(since_iso: str, day: date) -> int:
-    return (day - date.fromisoformat(since_iso)).days
-
-
 def metric_last_test(store: KnowledgeStore, day: date) -> Metric:
     test = store.last_test_before(day)
     if test is None:
         return Metric("days_since_test", None, None,
                       f"No nuclear test on record on or before {long_date(day.isoformat())}.")
-    n = _days(test.date, day)
+    n = days_between(test.date, day.isoformat())
     return Metric("days_since_test", n, test.date,
                   f"{_plural(n, 'day')} since the last nuclear test on record "
                   f"(test {test.n}, {long_date(test.date)}).", (cite(test),))
@@ -189,7 +185,7 @@ def metric_last_visit(store: KnowledgeStore, day: date) -> Metric:
         return Metric("days_since_visit", None, None,
                       "No documented high-level visit on record on or before "
                       f"{long_date(day.isoformat())}.")
-    n = _days(v.start_date, day)
+    n = days_between(v.start_date, day.isoformat())
     return Metric("days_since_visit", n, v.start_date,
                   f"{_plural(n, 'day')} since the last documented high-level visit on record "
                   f"began ({visit_phrase(v)}).", (cite(v),))
@@ -213,7 +209,7 @@ def metric_last_summit(store: KnowledgeStore, day: date) -> Metric:
     if v is None:
         return Metric("days_since_kim_xi_summit", None, None,
                       f"No Kim–Xi summit on record on or before {long_date(day.isoformat())}.")
-    n = _days(v.start_date, day)
+    n = days_between(v.start_date, day.isoformat())
     return Metric("days_since_kim_xi_summit", n, v.start_date,
                   f"{_plural(n, 'day')} since the last Kim–Xi summit on record began "
                   f"({visit_phrase(v)}).", (cite(v),))

@@ -169,9 +169,9 @@ class Engine:
         count = self.store.count_visits(start, end)
         if count is None:
             return None
-        years = max((end - start).days / 365.25, 1 / 365.25)
-        unweighted = count.visits / years
-        weighted = (count.visits + (self.summit_weight - 1) * count.summits) / years
+        years = count.years
+        unweighted = count.per_year()
+        weighted = count.per_year(self.summit_weight)
         text = (f"Counted from the imported list '{count.label}' ({count.start} to {count.end}): "
                 f"{count.visits} high-level visits, {count.summits} of them summits, over "
                 f"{years:.1f} years — {unweighted:.2f} a year unweighted, {weighted:.2f} weighted "

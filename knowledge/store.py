@@ -121,6 +121,16 @@ class VisitCount:
     visits: int
     summits: int
 
+    @property
+    def years(self) -> float:
+        """The span in years (end minus start, 365.25-day years; at least one day)."""
+        days = (date.fromisoformat(self.end) - date.fromisoformat(self.start)).days
+        return max(days, 1) / 365.25
+
+    def per_year(self, summit_weight: float = 1.0) -> float:
+        """Visits a year; a summit counts `summit_weight` times (1 = unweighted)."""
+        return (self.visits + (summit_weight - 1) * self.summits) / self.years
+
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 

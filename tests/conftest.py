@@ -43,7 +43,7 @@ def data_copy(tmp_path) -> Path:
 
 
 @pytest.fixture
-def cli_env(tmp_path, kb_path, monkeypatch_env=None) -> dict[str, str]:
+def cli_env(tmp_path, kb_path) -> dict[str, str]:
     """Environment for running `dandong` as a subprocess against the session KB."""
     import os
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.sources import days_between, long_date
+from knowledge.store import VisitCount
 
 ARTICLE = "Foreign Affairs article (CSIS Beyond Parallel data)"
 MIN_COMPUTED_DAYS = 365  # a per-year rate from less than a year of a list is noise
@@ -24,13 +25,16 @@ class Computed:
     synthetic: bool
     start: str
     end: str
-    visits: int
+    count: VisitCount
+
+    @property
+    def visits(self) -> int:
+        return self.count.visits
 
     @property
     def rate(self) -> float:
-        """Unweighted visits a year, with the engine's year arithmetic (end minus start)."""
-        days = (date.fromisoformat(self.end) - date.fromisoformat(self.start)).days
-        return self.visits / (days / 365.25)
+        """Unweighted visits a year, the same arithmetic as the answers."""
+        return self.count.per_year()
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ def _computed(store, lo: str, hi: str | None) -> Computed | None:
         return None
     _, imp, s, e = best
     count = store.count_visits(date.fromisoformat(s), date.fromisoformat(e))
-    return Computed(imp.label, bool(imp.synthetic), s, e, count.visits)
+    return Computed(imp.label, bool(imp.synthetic), s, e, count)
 
 
 def era_rows(store, start: date | None = None, end: date | None = None) -> list[EraRow]:
