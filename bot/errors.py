@@ -1,21 +1,9 @@
-"""Our exceptions carry the message a user sees; front ends turn them into replies."""
+"""The errors a user can see, for the bot's side: the knowledge base's own, plus settings."""
 
+from knowledge.errors import DandongError, DataError, KnowledgeBaseError, UsageError
 
-class DandongError(Exception):
-    """Base class: str(exc) is safe and useful to show a user."""
+__all__ = ["ConfigError", "DandongError", "DataError", "KnowledgeBaseError", "UsageError"]
 
 
 class ConfigError(DandongError):
     """A setting is missing or invalid."""
-
-
-class UsageError(DandongError):
-    """A command was called with bad arguments (exit 2 on the command line)."""
-
-
-class KnowledgeBaseError(DandongError):
-    """The knowledge base is missing, unreadable or fails its integrity check."""
-
-
-class DataError(DandongError):
-    """A data file failed validation; the message names file, line and field."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.errors import DataError, KnowledgeBaseError
+from knowledge.errors import DataError, KnowledgeBaseError
 from knowledge.schema import IMPORT_SPEC, SPECS, check_unique, raise_if, read_rows
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bot.errors import DataError, UsageError
-from knowledge.build import DATA_DIR, IMPORT_COLUMNS, build
+from knowledge.build import IMPORT_COLUMNS, build
+from knowledge.errors import DataError, UsageError
 from knowledge.schema import IMPORT_SPEC
 
 REQUIRED = ("start_date", "visitor", "direction")
@@ -123,14 +123,3 @@ def _upsert_registry(path: Path, row: dict) -> None:
             rows = [r for r in csv.DictReader(fh) if r["id"] != row["id"]]
     rows.append(row)
     _write_csv(path, IMPORT_SPEC.names, rows)
-
-
-def import_visits_cli(args, settings) -> int:
-    """The `dandong import visits` subcommand."""
-    result = import_visits(
-        Path(args.file), data_dir=settings.data_dir or DATA_DIR, db_path=settings.db_path,
-        mapping=parse_mapping(args.map), label=args.label, source=args.source,
-        covers_from=args.covers_from, covers_to=args.covers_to, synthetic=args.synthetic)
-    print(f"imported {result['rows']} visits covering {result['covers_from']} to "
-          f"{result['covers_to']}; rebuilt {settings.db_path}")
-    return 0

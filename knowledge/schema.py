@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.errors import DataError
+from knowledge.errors import DataError
 
 KINDS = ("article", "public_record", "imported")
 CONFIDENCE = ("verified", "partial", "unverified")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.errors import KnowledgeBaseError
+from knowledge.errors import KnowledgeBaseError
 
 log = logging.getLogger(__name__)
 
@@ -401,3 +401,15 @@ class KnowledgeStore:
         if ref.startswith("era_"):
             return self.era(ref[4:])
         return self.fact(ref) or self.sanction(ref) or self.visit(ref)
+
+
+def open_store(db_path: Path | str, data_dir: Path | None = None, *,
+               build_if_needed: bool = True) -> KnowledgeStore:
+    """The composition root every front end calls: the store for `db_path`, (re)built first
+    from `data_dir` (default: the shipped data) when the file is missing or stale."""
+    if build_if_needed:
+        from knowledge.build import DATA_DIR, ensure_built
+
+        if ensure_built(Path(db_path), data_dir or DATA_DIR):
+            log.info("built %s", db_path)
+    return KnowledgeStore(db_path)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.dates import DateProblem, find_period
+from bot.engine.dates import DateProblem, find_period
 
 TODAY = date(2026, 11, 28)
 
@@ -52,7 +52,7 @@ def test_fast_path_does_not_import_dateparser():
     import subprocess
     import sys
 
-    code = ("import sys; from datetime import date; from bot.dates import find_period;"
+    code = ("import sys; from datetime import date; from bot.engine.dates import find_period;"
             "find_period('visits in may 2009', date(2026, 11, 28));"
             "print('dateparser' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

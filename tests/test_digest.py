@@ -9,14 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Source
-from bot.digest import (
-    EMBED_DESCRIPTION,
-    EMBED_FIELD_NAME,
-    EMBED_FIELD_VALUE,
-    EMBED_FIELDS,
-    EMBED_TITLE,
-    EMBED_TOTAL,
+from bot.digest.compose import (
     Anniversary,
     Changes,
     Digest,
@@ -26,13 +19,22 @@ from bot.digest import (
     Rotation,
     Snapshot,
     compose,
-    embed_size,
-    fit,
     is_anniversary,
-    render_embed,
-    render_text,
     snapshot_of,
 )
+from bot.digest.render import (
+    EMBED_DESCRIPTION,
+    EMBED_FIELD_NAME,
+    EMBED_FIELD_VALUE,
+    EMBED_FIELDS,
+    EMBED_TITLE,
+    EMBED_TOTAL,
+    embed_size,
+    fit,
+    render_embed,
+    render_text,
+)
+from bot.engine.answer import Source
 from knowledge.build import DATA_DIR, build
 from knowledge.store import KnowledgeStore
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser, main
+from bot.cli.digest import digest_cli
 from bot.config import Settings
-from bot.digest_cli import digest_cli
+from bot.digest.state import StateStore
 from bot.errors import ConfigError, UsageError
-from bot.state import StateStore
 from knowledge.build import build
 
 

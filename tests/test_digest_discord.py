@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config import load_settings
-from bot.digest_post import digest_marker
-from bot.state import StateStore
+from bot.digest.post import digest_marker
+from bot.digest.state import StateStore
 from tests.discord_fake import payloads as p
 from tests.discord_fake.harness import env_for, fake_discord, log_lines, run_bot  # noqa: F401
 

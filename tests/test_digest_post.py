@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.digest_post import (
+from bot.digest.post import (
     HistoryUnavailable,
     PostRefused,
     PostUncertain,
@@ -29,7 +29,7 @@ from bot.digest_post import (
     post_once,
     snowflake_at,
 )
-from bot.state import StateStore
+from bot.digest.state import StateStore
 from knowledge.build import build
 from knowledge.store import KnowledgeStore
 

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, Source
 from bot.discord import render
 from bot.discord.commands import (
     match_choices,
@@ -14,6 +13,7 @@ from bot.discord.commands import (
     nuclear_test_question,
     visits_question,
 )
+from bot.engine.answer import Answer, Source
 
 ZW = render.ZWSP
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from bot.config import load_settings
+from bot.digest.state import StateStore
 from bot.discord.client import GENERIC_FAILURE, KnowledgeSeams
-from bot.state import StateStore
 from tests.discord_fake import harness
 from tests.discord_fake import payloads as p
 from tests.discord_fake.harness import (

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.schedule import Schedule, decide, due_at, local_date
+from bot.digest.schedule import Schedule, decide, due_at, local_date
 
 NY = ZoneInfo("America/New_York")
 SEOUL = ZoneInfo("Asia/Seoul")

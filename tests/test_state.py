@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.digest import Snapshot
-from bot.schedule import Schedule
-from bot.state import StateStore
+from bot.digest.schedule import Schedule
+from bot.digest.state import StateStore
 
 NOW = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
 DAY = date(2026, 11, 28)

@@ -7,17 +7,14 @@ render_chart, so the `dandong ask` path stays fast.
 from __future__ import annotations
 
 import calendar
-import os
 import re
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from bot.charts import data
-from bot.errors import DandongError, UsageError
+from bot.errors import UsageError
 
 KINDS = ("eras", "gaps", "timeline")
 _LOCK = threading.Lock()  # rcParams are process-wide and Discord renders in worker threads
@@ -110,30 +107,7 @@ def render_chart(store, kind: str, start: str | date | None = None,
         return _KIND[kind](store, draw, s, e)
 
 
-# -- front ends ------------------------------------------------------------------------------
-def chart_cli(args, settings) -> int:
-    """`dandong chart KIND --out FILE.png [--from --to]`: write the PNG, print its alt text."""
-    from bot.cli import open_store
-
-    out = Path(args.out)
-    try:
-        s, e = parse_range(args.start, args.end)
-        if out.suffix.lower() != ".png":
-            raise UsageError(f"--out must name a .png file, got {args.out!r}")
-    except UsageError as exc:
-        raise UsageError(f"dandong chart: {exc}") from None
-    chart = render_chart(open_store(settings), args.kind, s, e)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(chart.png)
-        os.replace(tmp, out)  # never leave a half-written PNG behind
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise DandongError(f"cannot write {out}: {exc.strerror or exc}") from None
-    sys.stdout.write(f"wrote {out} ({len(chart.png) // 1024} KB)\n{chart.alt_text}\n")
-    return 0
-
-
+# -- measuring ---------------------------------------------------------------------------
 def time_warm_render(store, kind: str, repeat: int = 5) -> float:
     """Seconds for one warm render of `kind`: the median of `repeat` after one warm-up."""
     render_chart(store, kind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.sources import days_between, long_date
+from bot.engine.sources import days_between, long_date
 from knowledge.store import VisitCount
 
 ARTICLE = "Foreign Affairs article (CSIS Beyond Parallel data)"

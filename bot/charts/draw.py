@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from bot.charts import data as d
-from bot.sources import long_date
+from bot.engine.sources import long_date
 
 WIDTH_IN, DPI = 5.0, 160
 TOP_IN = 0.78  # title and subtitle

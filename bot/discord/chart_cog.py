@@ -99,9 +99,9 @@ def store_from_settings(settings) -> StoreFn:
     def store():
         with lock:
             if not opened:
-                from bot.cli import open_store
+                from knowledge.store import open_store
 
-                opened.append(open_store(settings))
+                opened.append(open_store(settings.db_path, settings.data_dir))
             return opened[0]
 
     return store

@@ -22,13 +22,13 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.answer import Answer, Source
 from bot.config import DEFAULT_API_BASE, Settings
 from bot.discord import render
 from bot.discord.chart_cog import install_chart_command
 from bot.discord.commands import Catalog, DandongTree, help_reply, install_commands, sync_tree
 from bot.discord.digest_cog import install_digest
 from bot.discord.views import NO_MENTIONS, AskButton, PagedView, suggestion_view
+from bot.engine.answer import Answer, Source
 from bot.errors import DandongError
 
 log = logging.getLogger("dandong.discord")
@@ -55,10 +55,10 @@ class KnowledgeSeams:
         """The engine, opened on first use."""
         with self._lock:
             if self._engine is None:
-                from bot.cli import open_store
                 from bot.engine import Engine
+                from knowledge.store import open_store
 
-                self._engine = Engine(open_store(self._settings))
+                self._engine = Engine(open_store(self._settings.db_path, self._settings.data_dir))
             return self._engine
 
     def ask(self, question: str, today: date | None = None) -> Answer:
@@ -67,7 +67,7 @@ class KnowledgeSeams:
 
     def lookup_source(self, source_id: str) -> Source | None:
         """The citation for any knowledge row id (fact, visit, sanction, test_N, era_ID)."""
-        from bot.sources import cite
+        from bot.engine.sources import cite
 
         row = self.engine().store.lookup(source_id)
         return cite(row) if row is not None else None

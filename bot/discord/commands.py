@@ -12,15 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import discord
 from discord import app_commands
 
 from bot.discord import render
-
-if TYPE_CHECKING:
-    from bot.discord.client import DandongMixin
 
 log = logging.getLogger("dandong.discord")
 
@@ -146,7 +143,21 @@ def install_commands(tree: app_commands.CommandTree, catalog: Catalog) -> None:
         tree.add_command(command)
 
 
-def _bot(interaction: discord.Interaction) -> DandongMixin:
+class Responder(Protocol):
+    """What the commands need from the client (bot.discord.client.DandongMixin provides it);
+    a protocol, so this module never imports the client that installs it."""
+
+    tree: app_commands.CommandTree
+
+    async def respond(self, interaction: discord.Interaction, produce, *,
+                      cooldown: bool = True) -> None: ...
+
+    def question_producer(self, question: str, extra_fields=()): ...
+
+    def source_producer(self, source_id: str, known_ids): ...
+
+
+def _bot(interaction: discord.Interaction) -> Responder:
     return interaction.client  # type: ignore[return-value]
 
 

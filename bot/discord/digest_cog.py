@@ -1,7 +1,7 @@
 """The digest in Discord: `/digest set|off|preview|status` and the loop that posts it.
 
-Only the Discord talk lives here: composing is bot.digest, when-to-post is bot.schedule,
-post-once is bot.digest_post, and state is bot.state. The client is a plain discord.Client
+Only the Discord talk lives here: composing is bot.digest, when-to-post is bot.digest.schedule,
+post-once is bot.digest.post, and state is bot.digest.state. The client is a plain discord.Client
 with a command tree, so this is an app_commands.Group plus a DigestService that owns a
 discord.ext.tasks loop; `install_digest(client)` from the client's setup_hook plays the part
 of a Cog's cog_load (add the group before the tree is synced, start the loop once; never from
@@ -23,7 +23,7 @@ from discord.ext import tasks
 
 from bot.config import Settings, parse_time_of_day, parse_timezone
 from bot.digest import compose, render_embed
-from bot.digest_post import (
+from bot.digest.post import (
     HistoryUnavailable,
     Outcome,
     PostRefused,
@@ -31,8 +31,8 @@ from bot.digest_post import (
     is_digest_message,
     post_once,
 )
-from bot.schedule import Schedule, decide, local_date
-from bot.state import ChannelSchedule, StateError, StateStore
+from bot.digest.schedule import Schedule, decide, local_date
+from bot.digest.state import ChannelSchedule, StateError, StateStore
 
 log = logging.getLogger("dandong.digest")
 
@@ -44,7 +44,7 @@ FORMS = 'Expected forms: time "08:30", timezone "Asia/Seoul", date "2026-11-28".
 
 
 class ClientPoster:
-    """bot.digest_post.Poster over a connected discord.py client."""
+    """bot.digest.post.Poster over a connected discord.py client."""
 
     def __init__(self, client: discord.Client):
         self.client = client
@@ -119,9 +119,9 @@ class DigestService:
     @property
     def store(self) -> Any:
         if self._store is None:
-            from bot.cli import open_store
+            from knowledge.store import open_store
 
-            self._store = open_store(self.settings)
+            self._store = open_store(self.settings.db_path, self.settings.data_dir)
         return self._store
 
     # -- the loop ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.answer import Answer, Source
+from bot.engine.answer import Answer, Source
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
 CONTENT_MAX = 2000

@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bot.answer import Answer, Source
+from bot.engine.answer import Answer, Source
 from bot.errors import KnowledgeBaseError
 
 HU_SOURCE = Source(

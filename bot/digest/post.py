@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from bot.digest import FOOTER_MARK, Digest, compose, render_embed, snapshot_of
-from bot.state import Failure, PostRecord, StateStore, process_owner
+from bot.digest.compose import FOOTER_MARK, Digest, compose, snapshot_of
+from bot.digest.render import render_embed
+from bot.digest.state import Failure, PostRecord, StateStore, process_owner
 from knowledge.store import KnowledgeStore
 
 # How far before an intent's timestamp to look in history (clock skew between us and Discord).

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from bot.answer import Answer
-from bot.parse import Query
-from bot.sources import ARTICLE_AS_OF, ARTICLE_BASIS, cite, long_date, visit_line
+from bot.engine.answer import Answer
+from bot.engine.parse import Query
+from bot.engine.sources import ARTICLE_AS_OF, ARTICLE_BASIS, cite, long_date, visit_line
 
 # topic -> (article fact ids, public-record ids (sanctions/visits), optional lead builder)
 TOPIC_ROWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

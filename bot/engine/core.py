@@ -1,16 +1,15 @@
-"""ask(question, today) -> Answer: one engine for the CLI, console, Discord and digest."""
+"""The Engine: Query + knowledge store -> Answer, one handler per intent."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-from bot.answer import Answer, Source
-from bot.parse import Parser, Query
-from bot.sources import ARTICLE_AS_OF, cite, days_between, fmt_number, long_date, ordinal
-from bot.sources import visit_line as _visit_line
+from bot.engine.answer import Answer, Source
+from bot.engine.parse import Parser, Query
+from bot.engine.sources import ARTICLE_AS_OF, cite, days_between, fmt_number, long_date, ordinal
+from bot.engine.sources import visit_line as _visit_line
 from knowledge.store import Era, KnowledgeStore
 
 log = logging.getLogger(__name__)
@@ -398,17 +397,17 @@ class Engine:
                           values={"events": len(rows)})
 
     def search(self, q: Query, today: date) -> Answer:
-        from bot.search import search_answer
+        from bot.engine.search import search_answer
 
         return search_answer(self, q, today)
 
     def topic(self, q: Query, today: date) -> Answer:
-        from bot.topics import answer_topic
+        from bot.engine.topics import answer_topic
 
         return answer_topic(self, q, today)
 
     def person(self, q: Query, today: date) -> Answer:
-        from bot.topics import answer_person
+        from bot.engine.topics import answer_person
 
         return answer_person(self, q, today)
 
@@ -424,7 +423,7 @@ def _country(era: Era) -> str:
 
 
 def _basis() -> str:
-    from bot.sources import DATA_BASIS
+    from bot.engine.sources import DATA_BASIS
 
     return DATA_BASIS
 
@@ -444,18 +443,3 @@ HANDLERS: dict[str, Callable] = {
     "person": Engine.person, "bad_date": Engine.bad_date, "empty": Engine.empty,
     "search": Engine.search,
 }
-
-_default_engine: dict[Path, Engine] = {}
-
-
-def ask(question: str, today: date | None = None, *, db_path: Path | None = None) -> Answer:
-    """Module-level convenience: answer from the configured knowledge base."""
-    from bot.config import load_settings
-
-    path = Path(db_path) if db_path else load_settings().db_path
-    if path not in _default_engine:
-        from knowledge.build import ensure_built
-
-        ensure_built(path)
-        _default_engine[path] = Engine(KnowledgeStore(path))
-    return _default_engine[path].ask(question, today)

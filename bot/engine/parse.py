@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.dates import DateProblem, Period, find_period
-from bot.normalize import clean, fold
+from bot.engine.dates import DateProblem, Period, find_period
+from bot.engine.normalize import clean, fold
 
 # -- registries ------------------------------------------------------------------------------
 ORDINALS = {
@@ -252,7 +252,7 @@ class Parser:
         """Nuclear tests named in the text: ordinal, number, year or month and year."""
         if not re.search(rf"\b{TEST_WORDS}\b", folded):
             return (), None, None
-        from bot.dates import MONTHS
+        from bot.engine.dates import MONTHS
 
         tests: list[int] = []
         year = None

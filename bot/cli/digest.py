@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.digest import compose, render_text
-from bot.digest_post import Outcome, RestPoster, post_once
+from bot.digest.post import Outcome, RestPoster, post_once
+from bot.digest.schedule import local_date
+from bot.digest.state import StateStore
 from bot.errors import ConfigError, UsageError
-from bot.schedule import local_date
-from bot.state import StateStore
 
 
 def _out(text: str) -> None:
@@ -34,14 +34,14 @@ def _timezone(state: StateStore | None, settings: Settings) -> ZoneInfo:
 
 def digest_cli(args: Namespace, settings: Settings) -> int:
     """Entry point for `dandong digest [--date D] [--json] [--post]`."""
-    from bot.cli import open_store
+    from knowledge.store import open_store
 
     if getattr(args, "post", False):
         if args.date is not None or args.json:
             raise UsageError("dandong digest: --post posts today's digest once; "
                              "it takes neither --date nor --json")
-        return post_cli(settings, open_store(settings))
-    store = open_store(settings)
+        return post_cli(settings, open_store(settings.db_path, settings.data_dir))
+    store = open_store(settings.db_path, settings.data_dir)
     # A preview reads the state (never writes it) so it shows the next fact in rotation and
     # the changes since the last posted digest for DIGEST_CHANNEL_ID; without state it is a
     # pure function of the knowledge base and the date.

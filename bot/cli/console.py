@@ -37,8 +37,8 @@ def _setup_history() -> None:
 
 def run_console(store, today: date | None = None, stdin=None, stdout=None) -> int:
     """Answer each line until EOF; our errors become one-line messages, the loop goes on."""
+    from bot.cli.render import render_text
     from bot.engine import EXAMPLES, Engine
-    from bot.render import render_text
 
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout

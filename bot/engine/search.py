@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.answer import Answer
-from bot.parse import GENERIC_WORDS, Query
-from bot.sources import cite
+from bot.engine.answer import Answer
+from bot.engine.parse import GENERIC_WORDS, Query
+from bot.engine.sources import cite
 
 MAX_HITS = 3
 
@@ -48,7 +48,7 @@ def _body(row) -> str:
 
 
 def _title(row) -> str:
-    from bot.sources import long_date, visit_line
+    from bot.engine.sources import long_date, visit_line
 
     if hasattr(row, "text"):
         return row.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.answer import Source
+from bot.engine.answer import Source
 from knowledge.store import Era, Fact, NuclearTest, Sanction, Visit
 
 ARTICLE_BASIS = "the article (Foreign Affairs, March 2017)"

@@ -36,9 +36,11 @@ def _iso_date(text: str) -> date:
             f"{text!r} is not a real date in the form YYYY-MM-DD") from None
 
 
-def _settings(args: argparse.Namespace, *, need_token: bool = False):
+def load_cli_settings(args: argparse.Namespace):
+    """Settings for this run, loaded once: the environment and .env, then --db on top."""
     from bot.config import load_settings
 
+    need_token = getattr(args, "needs_token", False) or bool(getattr(args, "post", False))
     settings = load_settings(need_token=need_token)
     if getattr(args, "db", None):
         from dataclasses import replace
@@ -47,20 +49,14 @@ def _settings(args: argparse.Namespace, *, need_token: bool = False):
     return settings
 
 
-def open_store(settings, *, build_if_needed: bool = True):
-    """The knowledge store for these settings, (re)built first when missing or stale."""
-    from knowledge.build import DATA_DIR, ensure_built
-    from knowledge.store import KnowledgeStore
+def _store(settings):
+    from knowledge.store import open_store
 
-    if build_if_needed:
-        data_dir = settings.data_dir or DATA_DIR
-        if ensure_built(settings.db_path, data_dir):
-            log.info("built %s", settings.db_path)
-    return KnowledgeStore(settings.db_path)
+    return open_store(settings.db_path, settings.data_dir)
 
 
 # -- subcommands ---------------------------------------------------------------------------
-def cmd_ask(args: argparse.Namespace) -> int:
+def cmd_ask(args: argparse.Namespace, settings) -> int:
     """Answer one question."""
     question = " ".join(args.question).strip()
     if not question:
@@ -68,29 +64,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
             "dandong ask: the question is empty; try: dandong ask \"visits in Hu era\"")
     from bot.engine import Engine
 
-    engine = Engine(open_store(_settings(args)))
+    engine = Engine(_store(settings))
     answer = engine.ask(question, today=args.today)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        from bot.render import render_text
+        from bot.cli.render import render_text
 
         print(render_text(answer))
     return 0
 
 
-def cmd_console(args: argparse.Namespace) -> int:
+def cmd_console(args: argparse.Namespace, settings) -> int:
     """Interactive prompt answering questions until EOF or 'quit'."""
-    from bot.console import run_console
+    from bot.cli.console import run_console
 
-    return run_console(open_store(_settings(args)), today=args.today)
+    return run_console(_store(settings), today=args.today)
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def cmd_build(args: argparse.Namespace, settings) -> int:
     """Validate the data files and (re)build the knowledge base."""
     from knowledge.build import DATA_DIR, build
 
-    settings = _settings(args)
     counts = build(settings.db_path, settings.data_dir or DATA_DIR)
     print(f"built {settings.db_path}")
     for table, n in counts.items():
@@ -98,39 +93,46 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+def cmd_import(args: argparse.Namespace, settings) -> int:
     """Import a complete visit list (CSV) covering a period."""
-    from knowledge.importer import import_visits_cli
+    from knowledge.build import DATA_DIR
+    from knowledge.importer import import_visits, parse_mapping
 
-    return import_visits_cli(args, _settings(args))
+    result = import_visits(
+        Path(args.file), data_dir=settings.data_dir or DATA_DIR, db_path=settings.db_path,
+        mapping=parse_mapping(args.map), label=args.label, source=args.source,
+        covers_from=args.covers_from, covers_to=args.covers_to, synthetic=args.synthetic)
+    print(f"imported {result['rows']} visits covering {result['covers_from']} to "
+          f"{result['covers_to']}; rebuilt {settings.db_path}")
+    return 0
 
 
-def cmd_digest(args: argparse.Namespace) -> int:
+def cmd_digest(args: argparse.Namespace, settings) -> int:
     """Print (or post) the daily digest."""
-    from bot.digest_cli import digest_cli
+    from bot.cli.digest import digest_cli
 
-    return digest_cli(args, _settings(args, need_token=bool(getattr(args, "post", False))))
+    return digest_cli(args, settings)
 
 
-def cmd_chart(args: argparse.Namespace) -> int:
+def cmd_chart(args: argparse.Namespace, settings) -> int:
     """Render a chart to PNG."""
-    from bot.charts import chart_cli
+    from bot.cli.chart import chart_cli
 
-    return chart_cli(args, _settings(args))
+    return chart_cli(args, settings)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, settings) -> int:
     """Run the Discord bot."""
     from bot.discord.run import serve
 
-    return serve(_settings(args, need_token=True))
+    return serve(settings)
 
 
-def cmd_sync(args: argparse.Namespace) -> int:
+def cmd_sync(args: argparse.Namespace, settings) -> int:
     """Sync the slash-command tree with Discord."""
     from bot.discord.run import sync
 
-    return sync(_settings(args, need_token=True), force=args.force)
+    return sync(settings, force=args.force)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,10 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", help="knowledge base path (default: DANDONG_DB or ./knowledge.db)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    def add(name: str, func: Callable, help: str) -> argparse.ArgumentParser:
+    def add(name: str, func: Callable, help: str, *,
+            needs_token: bool = False) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, needs_token=needs_token)
         return p
 
     p = add("ask", cmd_ask, "answer a question, e.g. dandong ask \"visits in Hu era\"")
@@ -180,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", help="start date (timeline), e.g. 2006-01-01")
     p.add_argument("--to", dest="end", help="end date (timeline), e.g. 2019-12-31")
 
-    add("serve", cmd_serve, "run the Discord bot (needs DISCORD_TOKEN)")
-    p = add("sync", cmd_sync, "sync slash commands with Discord now")
+    add("serve", cmd_serve, "run the Discord bot (needs DISCORD_TOKEN)", needs_token=True)
+    p = add("sync", cmd_sync, "sync slash commands with Discord now", needs_token=True)
     p.add_argument("--force", action="store_true",
                    help="push the command tree even when it has not changed")
     return parser
@@ -195,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv or ["console"])
         if not getattr(args, "func", None):
             args = build_parser().parse_args(["console", *argv])
-        return args.func(args)
+        return args.func(args, load_cli_settings(args))
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2

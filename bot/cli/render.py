@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.answer import Answer
-from bot.sources import long_date
+from bot.engine.answer import Answer
+from bot.engine.sources import long_date
 
 KIND_LABEL = {"article": "article", "public_record": "public record", "imported": "imported list"}
 

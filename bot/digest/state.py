@@ -26,9 +26,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import parse_timezone
-from bot.digest import Rotation, Snapshot
+from bot.digest.compose import Rotation, Snapshot
+from bot.digest.schedule import Schedule
 from bot.errors import DandongError
-from bot.schedule import Schedule
 
 log = logging.getLogger("dandong.state")
 
