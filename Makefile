@@ -7,17 +7,24 @@ TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test bench lint clean
 
+# Installs print errors only (-qq): pip's warnings here are about this machine's own pip
+# configuration and setuptools' notice for editable installs of a flat layout, not about
+# Dandong, and they buried the console banner under screens of text.
+PIP := $(BIN)/python -m pip install -qq --disable-pip-version-check
+
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
-	touch $@
+	@echo "Installing Dandong into $(VENV) (first run only)…"
+	@$(PIP) -e .
+	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	touch $@ $(STAMP)
+	@echo "Installing Dandong and its test tools into $(VENV)…"
+	@$(PIP) -e '.[test,bench]'
+	@touch $@ $(STAMP)
 
 ## run: the Discord bot when DISCORD_TOKEN is set, otherwise the local console
 run: $(STAMP)
