@@ -36,6 +36,41 @@ def engine_samples(engine: Engine, questions: list[str], rounds: int,
     return out
 
 
+def api_samples(db_path: Path, questions: list[str], rounds: int,
+                today: date = TODAY) -> dict[str, list[int]]:
+    """question -> samples (ns) through the public `bot.engine.ask(question, today)`, with the
+    knowledge base named the way users name it (DANDONG_DB), settings read on first use."""
+    import os
+
+    import bot.engine
+
+    saved = os.environ.get("DANDONG_DB")
+    os.environ["DANDONG_DB"] = str(db_path)
+    bot.engine._configured.cache_clear()
+    bot.engine._engines.clear()
+    try:
+        for q in questions:
+            for _ in range(WARMUP):
+                bot.engine.ask(q, today)
+        out: dict[str, list[int]] = {q: [] for q in questions}
+        clock = time.perf_counter_ns
+        for _ in range(rounds):
+            for q in questions:
+                t0 = clock()
+                bot.engine.ask(q, today)
+                out[q].append(clock() - t0)
+        return out
+    finally:
+        for engine in bot.engine._engines.values():
+            engine.store.close()
+        bot.engine._engines.clear()
+        bot.engine._configured.cache_clear()
+        if saved is None:
+            os.environ.pop("DANDONG_DB", None)
+        else:
+            os.environ["DANDONG_DB"] = saved
+
+
 def sql_samples(db_path: Path, lookups: list[Lookup], rounds: int) -> dict[str, dict]:
     """question -> {rows, samples}: the hand-written SQL on a read-only sqlite3 connection."""
     conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)

@@ -41,6 +41,11 @@ def targets(results: dict) -> list[dict]:
         _row("engine median ÷ raw-SQL median", "≤ 20×", times(sh["engine_to_sql"]),
              sh["engine_to_sql"] <= 20),
     ]
+    if "api_to_engine" in sh:
+        rows.append(_row("bot.engine.ask() median ÷ Engine.ask median", "≤ 1.5×",
+                         times(sh["api_to_engine"]), sh["api_to_engine"] <= 1.5,
+                         f"{ms(sh['api_overall']['median_ms'])} vs "
+                         f"{ms(overall['median_ms'])} ms"))
     if "datasette_to_engine" in sh:
         rows.append(_row("Datasette round trip ÷ engine (medians)", "≥ 5×",
                          times(sh["datasette_to_engine"]), sh["datasette_to_engine"] >= 5))

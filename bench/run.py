@@ -72,6 +72,8 @@ def shipped(work: Path, args: argparse.Namespace, questions: list[str]) -> tuple
     log(f"shipped knowledge base built in {build_s:.2f} s; engine latency, {args.rounds} rounds")
     engine = Engine(KnowledgeStore(kb))
     eng = latency.engine_samples(engine, questions, args.rounds)
+    log("bot.engine.ask(), the public entry point")
+    api = latency.api_samples(kb, questions, args.rounds)
     log("raw SQL floor")
     lks = lookups(questions)
     sql = latency.sql_samples(kb, lks, args.rounds)
@@ -88,6 +90,8 @@ def shipped(work: Path, args: argparse.Namespace, questions: list[str]) -> tuple
                 "datasette_rows": rec["datasette"]["rows"]} if "datasette" in rec else {})}
         for q, rec in eng.items()}
     overall = out["by_intent"]["overall"]
+    out["api_overall"] = summary(s for samples in api.values() for s in samples)
+    out["api_to_engine"] = ratio(out["api_overall"]["median_ms"], overall["median_ms"])
     out["engine_to_sql"] = ratio(overall["median_ms"], out["sql_overall"]["median_ms"])
     if "overall" in out["datasette"]:
         out["datasette_to_engine"] = ratio(out["datasette"]["overall"]["median_ms"],

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge import templates
 from knowledge.errors import DataError, KnowledgeBaseError
 from knowledge.schema import IMPORT_SPEC, SPECS, check_unique, raise_if, read_rows
 
@@ -21,7 +22,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
 ARTICLE_PATH = PACKAGE_DIR / "sources" / "article.txt"
 ARTICLE_AS_OF = "2017-03"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DAY_COUNT_COLUMNS = {"import_id": str, "day": str, "visits": int, "summits": int,
                      "visits_to_date": int, "summits_to_date": int}
 IMPORT_COLUMNS = ("id", "start_date", "end_date", "visitor", "visitor_title", "direction",
@@ -44,7 +45,25 @@ def is_stale(db_path: Path, data_dir: Path = DATA_DIR) -> bool:
     except FileNotFoundError:
         return True
     inputs = [*data_files(data_dir), ARTICLE_PATH]
-    return any(p.exists() and p.stat().st_mtime_ns > built for p in inputs)
+    if any(p.exists() and p.stat().st_mtime_ns > built for p in inputs):
+        return True
+    # An older schema is rebuilt; an unreadable file is left for the store to refuse with
+    # advice (it may be a path the user mistyped, not ours to overwrite).
+    version = _schema_version(db_path)
+    return version is not None and version != SCHEMA_VERSION
+
+
+def _schema_version(db_path: Path) -> int | None:
+    """The schema a database was built with; None when it cannot be read."""
+    try:
+        conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM metadata WHERE key='schema_version'").fetchone()
+        finally:
+            conn.close()
+        return int(row[0]) if row else None
+    except (sqlite3.Error, ValueError):
+        return None
 
 
 def load(data_dir: Path = DATA_DIR, article: str | None = None) -> dict[str, list[dict]]:
@@ -58,10 +77,12 @@ def load(data_dir: Path = DATA_DIR, article: str | None = None) -> dict[str, lis
             errors.append(f"{path}:0: file: missing")
             continue
         rows = read_rows(path, spec, errors)
-        check_unique(path, rows, spec.pk, errors)
+        if spec.pk:
+            check_unique(path, rows, spec.pk, errors)
         tables[spec.table] = rows
     raise_if(errors)
     _check_references(data_dir, tables, article, errors)
+    _check_topics(data_dir, tables, errors)
     tables["imports"], tables["imported_visits"] = _load_imports(data_dir, tables, errors)
     raise_if(errors)
     return tables
@@ -87,6 +108,57 @@ def _check_references(data_dir: Path, t: dict[str, list[dict]], article: str,
             if not alias.strip() or alias.strip().lower() in seen_alias:
                 errors.append(f"{data_dir / 'eras.csv'}:{r['_line']}: aliases: empty or repeated")
             seen_alias.add(alias.strip().lower())
+
+
+def _check_topics(data_dir: Path, t: dict[str, list[dict]], errors: list[str]) -> None:
+    """Topic rows name real facts and records and fill their lead template; every rule names a
+    topic. A fact with a `match` joins (or makes) the topic named in its `topic` column, so a
+    sourced fact with its question phrases is answerable without a code change."""
+    facts = {r["id"]: r for r in t["facts"]}
+    rows = {"fact": facts, "sanction": {r["id"]: r for r in t["sanctions"]},
+            "visit": {r["id"]: r for r in t["visits"]},
+            "event": {r["id"]: r for r in t.get("events", [])}}
+    path = data_dir / "topics.csv"
+    for r in t["topics"]:
+        where = f"{path}:{r['_line']}"
+        r["facts"] = ";".join(_ids(r["facts"]))
+        r["records"] = ";".join(_ids(r["records"]))
+        for ref in _ids(r["facts"]):
+            if ref not in facts:
+                errors.append(f"{where}: facts: no fact with id {ref!r}")
+        for ref in _ids(r["records"]):
+            if not any(ref in rows[k] for k in ("sanction", "visit", "event")):
+                errors.append(f"{where}: records: no visit, sanction or event with id {ref!r}")
+        errors += [f"{where}: lead: {p}" for p in templates.problems(r["lead"] or "", rows)]
+        covers = r.get("lead_covers") or 0
+        if covers and (not r["lead"] or covers > len(_ids(r["facts"]))):
+            errors.append(f"{where}: lead_covers: {covers} is more facts than the lead has")
+    topics = {r["id"]: r for r in t["topics"]}
+    for f in t["facts"]:
+        if not f.get("match"):
+            continue
+        topic = topics.get(f["topic"])
+        if topic is None:
+            topic = topics[f["topic"]] = {"id": f["topic"], "facts": "", "records": "",
+                                           "lead": None, "lead_covers": None, "_line": 0}
+            t["topics"].append(topic)
+        if f["id"] not in _ids(topic["facts"]):
+            topic["facts"] = ";".join([*_ids(topic["facts"]), f["id"]])
+        t["topic_rules"].append({"topic": f["topic"], "match": f["match"], "weight": 0,
+                                 "_line": f["_line"]})
+    seen: set[tuple[str, str]] = set()
+    rules_path = data_dir / "topic_rules.csv"
+    for r in t["topic_rules"]:
+        where = f"{rules_path}:{r['_line']}"
+        if r["topic"] and r["topic"] not in topics:
+            errors.append(f"{where}: topic: no topic {r['topic']!r} in topics.csv")
+        if (r["topic"], r["match"]) in seen:
+            errors.append(f"{where}: match: the same rule twice for {r['topic']!r}")
+        seen.add((r["topic"], r["match"]))
+
+
+def _ids(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(";") if x.strip()]
 
 
 def _check_source(where: str, r: dict, article: str, errors: list[str]) -> None:
@@ -227,6 +299,11 @@ def write_database(db: sqlite_utils.Database, t: dict[str, list[dict]],
         db["facts"].insert_all(_strip(t["facts"]), pk="id", foreign_keys=fk,
                                columns={"value": str})
         db["search_index"].insert_all(_search_docs(t), pk="doc_id")
+        db["topics"].insert_all(_strip(t["topics"]), pk="id",
+                                columns={"lead": str, "lead_covers": int})
+        db["topic_rules"].insert_all(
+            [{"topic": r["topic"], "match": r["match"], "weight": r["weight"] or 0}
+             for r in t["topic_rules"]], columns={"weight": int})
         db["row_hashes"].insert_all(
             [{"id": r.get("id", f"test_{r.get('n')}"), "tbl": name, "hash": _hash_row(r)}
              for name in ("eras", "tests", "visits", "sanctions", "facts", "imports")

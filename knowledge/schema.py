@@ -37,6 +37,18 @@ def check_day_or_month(text: str) -> str:
     return text
 
 
+def check_match(text: str) -> str:
+    """Question phrases: groups joined by ' + ' (all must appear), alternatives by '|'."""
+    groups = [g.strip() for g in text.split("+")]
+    for g in groups:
+        alts = [a.strip() for a in g.split("|")]
+        if not g or any(not a for a in alts):
+            raise ValueError(f"{text!r}: an empty phrase (write groups as 'a|b + c|d')")
+        if any(a != a.lower() for a in alts):
+            raise ValueError(f"{text!r}: phrases are matched in lower case; write them so")
+    return text
+
+
 def _int(text: str) -> int:
     if not re.fullmatch(r"-?\d+", text):
         raise ValueError(f"{text!r} is not a whole number")
@@ -132,7 +144,15 @@ SPECS: tuple[FileSpec, ...] = (
         C("value", _num), C("unit"), C("era_id"), C("test_n", _int),
         C("event_date", check_day_or_month), C("source_kind", _enum(*KINDS), True),
         C("source_url"), C("as_of", check_day_or_month), C("confidence", _enum(*CONFIDENCE), True),
-        C("keywords"),
+        C("keywords"), C("match", check_match),
+    )),
+    # Topics: what a topic answer draws on and how its first line is worded (knowledge/
+    # templates.py); topic_rules: the phrases that make a question about a topic.
+    FileSpec("topics.csv", "topics", "id", (
+        C("id", _ident, True), C("facts"), C("records"), C("lead"), C("lead_covers", _int),
+    )),
+    FileSpec("topic_rules.csv", "topic_rules", "", (
+        C("topic", _ident, True), C("match", check_match, True), C("weight", _int),
     )),
 )
 

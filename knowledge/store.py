@@ -103,6 +103,26 @@ class ImportInfo:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """A topic answer: the facts and records it draws on, and its lead template."""
+
+    id: str
+    facts: tuple[str, ...]
+    records: tuple[str, ...]
+    lead: str | None
+    lead_covers: int
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    """A question is about `topic` when every group has one of its phrases."""
+
+    topic: str
+    groups: tuple[tuple[str, ...], ...]
+    weight: int
+
+
+@dataclass(frozen=True)
 class SearchHit:
     doc_id: str
     kind: str
@@ -146,6 +166,10 @@ _TO_DATE_UPTO = ("SELECT visits_to_date, summits_to_date FROM import_day_counts 
                  "WHERE import_id = ? AND day <= ? ORDER BY day DESC LIMIT 1")
 _TO_DATE_BEFORE = ("SELECT visits_to_date, summits_to_date FROM import_day_counts "
                    "WHERE import_id = ? AND day < ? ORDER BY day DESC LIMIT 1")
+
+
+def _split_ids(text: str | None) -> tuple[str, ...]:
+    return tuple(x for x in (text or "").split(";") if x)
 
 
 def _build(cls, row: sqlite3.Row):
@@ -280,6 +304,23 @@ class KnowledgeStore:
 
     def facts_for_test(self, n: int) -> list[Fact]:
         return [f for f in self.facts() if f.test_n == n]
+
+    # -- topics ----------------------------------------------------------------------------
+    def topics(self) -> dict[str, Topic]:
+        def make() -> dict[str, Topic]:
+            return {r["id"]: Topic(r["id"], _split_ids(r["facts"]), _split_ids(r["records"]),
+                                   r["lead"] or None, r["lead_covers"] or 0)
+                    for r in self._rows("SELECT * FROM topics ORDER BY rowid")}
+        return self._cached("topics", make)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return self.topics().get(topic_id)
+
+    def topic_rules(self) -> list[TopicRule]:
+        return self._cached("topic_rules", lambda: [
+            TopicRule(r["topic"], tuple(tuple(a.strip() for a in g.split("|"))
+                                        for g in r["match"].split("+")), r["weight"])
+            for r in self._rows("SELECT * FROM topic_rules ORDER BY rowid")])
 
     # -- tests -----------------------------------------------------------------------------
     def tests(self) -> list[NuclearTest]:

@@ -125,12 +125,12 @@ def test_open_reader_sees_a_rebuilt_file(data_copy, tmp_path):
     db = tmp_path / "kb.db"
     build(db, data_copy)
     store = KnowledgeStore(db)
-    assert store.fact("lpg_4000_tons") is not None
+    assert store.fact("interests_do_not_overlap") is not None
     text = (data_copy / "facts.csv").read_text(encoding="utf-8")
-    kept = [ln for ln in text.splitlines() if not ln.startswith("lpg_4000_tons,")]
+    kept = [ln for ln in text.splitlines() if not ln.startswith("interests_do_not_overlap,")]
     (data_copy / "facts.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
     build(db, data_copy)
-    assert store.fact("lpg_4000_tons") is None
+    assert store.fact("interests_do_not_overlap") is None
     assert store.row_counts()["facts"] == 58
 
 

@@ -49,7 +49,7 @@ class Engine:
             eras = {e.leader for e in self.store.eras()}
             self._parser = Parser(self.store.era_aliases(), sorted(people - eras),
                                   leaders={e.id: e.leader for e in self.store.eras()},
-                                  visitors=people)
+                                  visitors=people, rules=self.store.topic_rules())
             self._parser_key = key
         return self._parser
 

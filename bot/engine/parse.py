@@ -9,6 +9,7 @@ from datetime import date
 
 from bot.engine.dates import DateProblem, Period, find_period
 from bot.engine.normalize import clean, fold
+from knowledge.store import TopicRule
 
 # -- registries ------------------------------------------------------------------------------
 ORDINALS = {
@@ -55,68 +56,6 @@ GENERIC_WORDS = _STOP | set(
     "current currently thing things".split()
 )
 
-
-@dataclass(frozen=True)
-class TopicRule:
-    """A topic that a question is about, recognised when every group has a hit."""
-
-    name: str
-    groups: tuple[tuple[str, ...], ...]
-    weight: int = 0
-
-
-def T(name: str, *groups: str, weight: int = 0) -> TopicRule:
-    """Build a rule from groups written as 'alt1|alt2|multi word alt'."""
-    return TopicRule(name, tuple(tuple(g.split("|")) for g in groups), weight)
-
-
-TOPICS: tuple[TopicRule, ...] = (
-    T("visits_total", "total|how many|number of|count|since 1953|all time|altogether|overall",
-      "visit|visits|exchanges|trips"),
-    T("coal_imports_december", "coal", "import|imports|imported|buy|bought|much",
-      "december|double|twice|dec", weight=2),
-    T("coal_cap", "coal|2321|unscr 2321", "cap|caps|capped|capping|limit|quota|ceiling|2321",
-      weight=1),
-    T("coal_cap", "unscr 2321|resolution 2321|2321"),
-    T("coal_ban", "coal", "ban|banned|bans|suspension|suspend|suspended|halt|stop|stopped",
-      weight=1),
-    T("coal_ban", "coal"),
-    T("lpg", "lpg|liquefied petroleum|petroleum gas|liquefied gas|gas"),
-    T("trade_share", "trade", "share|percent|%|how much|proportion|portion|fraction|with china"),
-    T("trade_share", "trade|trading partner"),
-    T("freezes", "freeze|freezes|frozen|500 million|heavy fuel oil|fuel oil", weight=1),
-    T("freezes", "pay|paid|payment|cost|money", "united states|america|washington|us",
-      "freeze|freezes|deal|deals|agreements|1994|2005|nuclear"),
-    T("exemption", "exemption|exemptions|loophole|loopholes|humanitarian|livelihood"),
-    T("ri_kil_song", "ri kil song|ri kil sung|kil song"),
-    T("kji_trips", "kim jong il|elder kim", "trip|trips|travel|travels|travelled|traveled|"
-      "journey|visit china|visits to china|visit to china|went to china|in china", weight=1),
-    T("summits", "summit|summits|summitry"),
-    T("summits", "kim jong un", "xi|xi jinping", "met|meet|meeting|meetings"),
-    T("definition", "high level", "what|define|defined|definition|count|counts|counted|"
-      "qualify|qualifies|mean|means|meaning|threshold|criteria"),
-    T("definition", "definition|methodology|weighted|weighting|data set|dataset|beyond parallel"
-      "|csis"),
-    T("doj", "justice department|justice|indictment|indicted|charged|charges|dandong hongxiang|"
-      "dhid|ma xiaohong|chinese nationals|criminal complaint"),
-    T("wang_hongguang", "wang hongguang|hongguang|global times"),
-    T("kim_jong_nam", "kim jong nam|jong nam|half brother|yoji gumi"),
-    T("six_party", "six party|6 party|six parties|joint statement"),
-    T("special_to_normal", "special", "normal"),
-    T("special_to_normal", "special relationship|normal relationship|normal one"),
-    T("recommendations", "recommendation|recommendations|recommend|recommends|proposals|"
-      "policy choices|what should"),
-    T("ruggiero", "ruggiero|anthony ruggiero|punish|name and shame|extradite|extradition"),
-    T("wang_yi", "wang yi|tillerson|collision course"),
-    T("unscr_2270", "2270|unscr 2270"),
-    T("agreed_framework", "agreed framework|geneva"),
-    T("photos", "photo|photos|picture|pictures|caption|captions|image|images|tumen"),
-    T("free_rider", "free rider|freerider|free riding"),
-    T("constitution", "constitution|never give up"),
-    T("peace_treaty", "peace treaty|freeze for|freeze in exchange"),
-    T("kim_jong_un_treatment", "reform|reforms|factories|factory|top down"),
-    T("crisis_contact", "crisis|crises|emergency"),
-)
 
 ERA_WORDS = ("era|period|years|rule|reign|tenure|time|under|during|administration|leadership|"
              "visits|visit|often|rate|frequency|frequent|exchanges|how many|average|annual|"
@@ -187,7 +126,7 @@ class Parser:
 
     def __init__(self, era_aliases: Mapping[str, str], people: Iterable[str] = (),
                  extra_words: Iterable[str] = (), leaders: Mapping[str, str] | None = None,
-                 visitors: Iterable[str] = ()):
+                 visitors: Iterable[str] = (), rules: Iterable[TopicRule] = ()):
         self.leaders = dict(leaders or {})
         self.visitors = set(visitors)
         self.aliases = {fold(a): e for a, e in era_aliases.items()}
@@ -195,10 +134,15 @@ class Parser:
         self._alias_re = re.compile(r"\b(" + "|".join(
             re.escape(a) for a in sorted(self.aliases, key=len, reverse=True)) + r")\b")
         self.people = {fold(p): p for p in people}
+        # Topic rules come from the knowledge base (topic_rules.csv and facts with `match`),
+        # folded like the questions they are matched against.
+        self.rules = tuple(TopicRule(r.topic, tuple(tuple(fold(a) or a for a in g)
+                                                    for g in r.groups), r.weight)
+                           for r in rules)
         self.known = set(VOCABULARY) | _STOP | GENERIC_WORDS | set(extra_words)
         for phrase in [*self.aliases, *self.people, *ABBREVIATIONS.values()]:
             self.known.update(phrase.split())
-        for rule in TOPICS:
+        for rule in self.rules:
             for group in rule.groups:
                 for alt in group:
                     self.known.update(alt.split())
@@ -273,11 +217,11 @@ class Parser:
 
     def _topic(self, folded: str) -> str | None:
         best, best_score = None, 0
-        for rule in TOPICS:
+        for rule in self.rules:
             if all(_has(folded, group) for group in rule.groups):
                 score = len(rule.groups) * 10 + rule.weight
                 if score > best_score:
-                    best, best_score = rule.name, score
+                    best, best_score = rule.topic, score
         return best
 
     # -- intent --------------------------------------------------------------------------------
