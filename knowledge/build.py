@@ -29,6 +29,19 @@ IMPORT_COLUMNS = ("id", "start_date", "end_date", "visitor", "visitor_title", "d
                   "place", "summit", "high_level")
 
 
+COUNTED = ("eras", "tests", "visits", "sanctions", "events", "trade", "facts", "people",
+           "imports", "imported_visits")
+
+
+def _row_id(table: str, row: dict) -> str:
+    """The id a row is cited by: its own id, or test_N / trade_YYYY."""
+    if table == "tests":
+        return f"test_{row['n']}"
+    if table == "trade":
+        return f"trade_{row['year']}"
+    return row["id"]
+
+
 def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
     """Every file the build reads, in a stable order."""
     files = [data_dir / spec.file for spec in SPECS]
@@ -102,6 +115,15 @@ def _check_references(data_dir: Path, t: dict[str, list[dict]], article: str,
             if test_n is not None and test_n not in test_ns:
                 errors.append(f"{where}: test: unknown nuclear test {test_n!r}")
             _check_source(where, r, article, errors)
+    seen: dict[str, str] = {}
+    for name in ("facts", "visits", "sanctions", "events"):
+        for r in t[name]:
+            where = f"{data_dir / (name + '.csv')}:{r['_line']}"
+            if r.get("id") in seen:
+                errors.append(f"{where}: id: {r['id']!r} is already the id of a row in "
+                              f"{seen[r['id']]}; ids are shared by every table")
+            elif r.get("id"):
+                seen[r["id"]] = where
     for r in t["eras"]:
         seen_alias: set[str] = set()
         for alias in r["aliases"].split(";"):
@@ -209,6 +231,29 @@ def _import_spec(visits_spec):
     return FileSpec("imported visits", "visits", "id", cols)
 
 
+def _spec(table: str):
+    return next(s for s in SPECS if s.table == table)
+
+
+def _columns(table: str) -> dict[str, type]:
+    """Column types for a table, from the converters of its data-file spec."""
+    from knowledge import schema
+
+    ints = {schema._int, schema._bool, schema._money}
+    return {c.name: int if c.convert in ints else str for c in _spec(table).columns}
+
+
+def _person_aliases(people: list[dict]) -> list[dict]:
+    """alias (as typed, lower case) -> person id; the canonical name is an alias too."""
+    out: dict[str, str] = {}
+    for r in people:
+        for alias in [r["name"], *(r.get("aliases") or "").split(";")]:
+            alias = alias.strip().lower()
+            if alias:
+                out.setdefault(alias, r["id"])
+    return [{"alias": a, "person_id": p} for a, p in out.items()]
+
+
 def _hash_row(row: dict) -> str:
     clean = {k: v for k, v in row.items() if not k.startswith("_")}
     return hashlib.sha256(json.dumps(clean, sort_keys=True).encode()).hexdigest()[:16]
@@ -231,9 +276,14 @@ def _search_docs(t: dict[str, list[dict]]) -> list[dict]:
     for r in t["tests"]:
         docs.append({"doc_id": f"test_{r['n']}", "kind": "test", "title": r["description"],
                      "body": f"nuclear test {r['n']} {r['date']} {r['description']}"})
-    for r in t["sanctions"]:
-        docs.append({"doc_id": r["id"], "kind": "sanction", "title": r["event"],
-                     "body": " ".join(x for x in (r["event"], r["figure"], r["date"]) if x)})
+    for kind, name in (("sanction", "sanctions"), ("event", "events")):
+        for r in t[name]:
+            docs.append({"doc_id": r["id"], "kind": kind, "title": r["event"],
+                         "body": " ".join(x for x in (r["event"], r["figure"], r["date"]) if x)})
+    for r in t["trade"]:
+        docs.append({"doc_id": f"trade_{r['year']}", "kind": "trade",
+                     "title": f"China–North Korea trade in {r['year']}",
+                     "body": f"trade {r['year']} china north korea customs total {r['total_usd']}"})
     for r in t["eras"]:
         docs.append({"doc_id": f"era_{r['id']}", "kind": "era", "title": r["leader"],
                      "body": f"{r['leader']} {r['country']} {r['aliases']} {r['basis'] or ''}"})
@@ -284,8 +334,7 @@ def write_database(db: sqlite_utils.Database, t: dict[str, list[dict]],
         db["imports"].insert_all(
             [{**r, "row_count": sum(1 for v in t["imported_visits"] if v["import_id"] == r["id"])}
              for r in _strip(t["imports"])])
-        visit_cols = {c: (int if c in ("summit", "high_level", "after_test", "days_after_test")
-                          else str) for c in next(s for s in SPECS if s.table == "visits").names}
+        visit_cols = _columns("visits")
         db["visits"].create({**visit_cols, "import_id": str}, pk="id", foreign_keys=[
             ("after_test", "tests", "n"), ("import_id", "imports", "id")])
         names = [*visit_cols, "import_id"]
@@ -295,7 +344,13 @@ def write_database(db: sqlite_utils.Database, t: dict[str, list[dict]],
                                        foreign_keys=[("import_id", "imports", "id")])
         _insert_rows(db, "import_day_counts", list(DAY_COUNT_COLUMNS),
                      _day_counts(t["imported_visits"]))
-        db["sanctions"].insert_all(_strip(t["sanctions"]), pk="id")
+        for name in ("sanctions", "events", "trade", "coverage", "people"):
+            spec = _spec(name)
+            db[name].create(_columns(name), pk=spec.pk)
+            db[name].insert_all(_strip(t[name]))
+        db["people_aliases"].create({"alias": str, "person_id": str}, pk="alias",
+                                    foreign_keys=[("person_id", "people", "id")])
+        db["people_aliases"].insert_all(_person_aliases(t["people"]))
         db["facts"].insert_all(_strip(t["facts"]), pk="id", foreign_keys=fk,
                                columns={"value": str})
         db["search_index"].insert_all(_search_docs(t), pk="doc_id")
@@ -305,11 +360,11 @@ def write_database(db: sqlite_utils.Database, t: dict[str, list[dict]],
             [{"topic": r["topic"], "match": r["match"], "weight": r["weight"] or 0}
              for r in t["topic_rules"]], columns={"weight": int})
         db["row_hashes"].insert_all(
-            [{"id": r.get("id", f"test_{r.get('n')}"), "tbl": name, "hash": _hash_row(r)}
-             for name in ("eras", "tests", "visits", "sanctions", "facts", "imports")
+            [{"id": _row_id(name, r), "tbl": name, "hash": _hash_row(r)}
+             for name in ("eras", "tests", "visits", "sanctions", "events", "trade", "facts",
+                          "imports")
              for r in t[name]], pk="id")
-        counts = {name: len(t[name]) for name in
-                  ("eras", "tests", "visits", "sanctions", "facts", "imports", "imported_visits")}
+        counts = {name: len(t[name]) for name in COUNTED}
         db["metadata"].insert_all([
             {"key": "built_at", "value": datetime.now(UTC).isoformat(timespec="seconds")},
             {"key": "schema_version", "value": str(SCHEMA_VERSION)},
@@ -368,8 +423,7 @@ def build(db_path: Path, data_dir: Path = DATA_DIR) -> dict[str, int]:
         os.replace(tmp, db_path)
     finally:
         tmp.unlink(missing_ok=True)
-    return {name: len(tables[name]) for name in
-            ("eras", "tests", "visits", "sanctions", "facts", "imports", "imported_visits")}
+    return {name: len(tables[name]) for name in COUNTED}
 
 
 def _remove_abandoned_temps(db_path: Path) -> None:

@@ -12,6 +12,11 @@ from pathlib import Path
 from knowledge.errors import DataError
 
 KINDS = ("article", "public_record", "imported")
+EVENT_KINDS = ("resolution", "veto", "sanctions", "agreement", "case", "treaty", "anniversary",
+               "diplomatic", "other")
+COVERAGE_TABLES = ("visits", "tests", "sanctions", "events", "trade", "facts")
+COVERAGE_STATUS = ("complete", "selective")
+URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 CONFIDENCE = ("verified", "partial", "unverified")
 DIRECTIONS = ("CN->KP", "KP->CN")
 ID_RE = re.compile(r"^[a-z0-9_]+$")
@@ -91,11 +96,39 @@ def _text(text: str) -> str:
     return text
 
 
+def check_urls(text: str) -> str:
+    """One or more http(s) URLs separated by ' ; '."""
+    parts = [u.strip() for u in text.split(" ; ")]
+    bad = [u for u in parts if not URL_RE.match(u)]
+    if bad:
+        raise ValueError(f"{bad[0][:80]!r} is not an http(s) URL (separate several with ' ; ')")
+    return " ; ".join(parts)
+
+
+def _money(text: str) -> int:
+    """Whole US dollars, digits only (no commas, no units)."""
+    if not re.fullmatch(r"\d+", text):
+        raise ValueError(f"{text!r} is not a whole number of US dollars (digits only)")
+    return int(text)
+
+
+# Longest text a field may hold unless its column says otherwise: data files and team
+# proposals are held to the same limits, so nothing oversized reaches an answer or an embed.
+MAX_FIELD = 1500
+MAX_LENGTH = {"id": 64, "visitor": 100, "leader": 100, "name": 100, "place": 200,
+              "visitor_title": 300, "event": 600, "text": 600, "figure": 800, "quote": 1000,
+              "source_url": 3000, "source_name": 300, "aliases": 1500, "lead": 1500}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     convert: Callable[[str], object] = _text
     required: bool = False
+
+    @property
+    def max_length(self) -> int:
+        return MAX_LENGTH.get(self.name, MAX_FIELD)
 
 
 @dataclass(frozen=True)
@@ -116,34 +149,62 @@ def C(name: str, convert: Callable[[str], object] = _text, required: bool = Fals
     return Column(name, convert, required)
 
 
+# Sanctions (resolutions, vetoes, national measures, agreements, cases) and other events
+# (treaties, anniversaries, diplomatic moves) share one shape.
+EVENT_COLUMNS = (
+    Column("id", _ident, True), Column("date", parse_day, True),
+    Column("effective_date", parse_day), Column("end_date", parse_day),
+    Column("kind", _enum(*EVENT_KINDS), True), Column("event", required=True),
+    Column("figure"), Column("value", _num), Column("unit"), Column("note"),
+    Column("source_url", check_urls, True), Column("confidence", _enum(*CONFIDENCE), True),
+)
+
 SPECS: tuple[FileSpec, ...] = (
     FileSpec("eras.csv", "eras", "id", (
         C("id", _ident, True), C("country", _enum("China", "DPRK"), True),
         C("leader", required=True),
         C("start_date", parse_day, True), C("end_date", parse_day), C("aliases", required=True),
-        C("basis"), C("source_url", required=True), C("confidence", _enum(*CONFIDENCE), True),
+        C("basis"), C("source_url", check_urls, True), C("confidence", _enum(*CONFIDENCE), True),
     )),
     FileSpec("tests.csv", "tests", "n", (
         C("n", _int, True), C("date", parse_day, True), C("description", required=True),
-        C("source_url", required=True), C("confidence", _enum(*CONFIDENCE), True),
+        C("source_url", check_urls, True), C("confidence", _enum(*CONFIDENCE), True),
     )),
     FileSpec("visits.csv", "visits", "id", (
         C("id", _ident, True), C("start_date", parse_day, True), C("end_date", parse_day),
         C("visitor", required=True), C("visitor_title"), C("direction", _enum(*DIRECTIONS), True),
-        C("place"), C("summit", _bool, True), C("high_level", _bool, True), C("after_test", _int),
-        C("days_after_test", _int), C("note"), C("source_kind", _enum(*KINDS), True),
-        C("source_url"), C("source_name"), C("confidence", _enum(*CONFIDENCE), True),
+        C("place"), C("summit", _bool, True), C("leader_level", _bool),
+        C("high_level", _bool, True),
+        C("after_test", _int), C("days_after_test", _int), C("note"),
+        C("source_kind", _enum(*KINDS), True), C("source_url", check_urls), C("source_name"),
+        C("confidence", _enum(*CONFIDENCE), True),
     )),
-    FileSpec("sanctions.csv", "sanctions", "id", (
-        C("id", _ident, True), C("date", parse_day, True), C("effective_date", parse_day),
-        C("end_date", parse_day), C("event", required=True), C("figure"),
-        C("source_url", required=True), C("confidence", _enum(*CONFIDENCE), True),
+    FileSpec("sanctions.csv", "sanctions", "id", EVENT_COLUMNS),
+    FileSpec("events.csv", "events", "id", EVENT_COLUMNS),
+    FileSpec("trade.csv", "trade", "year", (
+        C("year", _int, True), C("total_usd", _money, True), C("china_exports_usd", _money),
+        C("china_imports_usd", _money), C("source_url", check_urls, True),
+        C("confidence", _enum(*CONFIDENCE), True), C("note"),
+    )),
+    # What each table covers, how completely, and how far the record was checked.
+    FileSpec("coverage.csv", "coverage", "id", (
+        C("id", _ident, True), C("tbl", _enum(*COVERAGE_TABLES), True), C("scope", required=True),
+        C("covers_from", parse_day, True), C("covers_to", parse_day, True),
+        C("status", _enum(*COVERAGE_STATUS), True), C("checked_through", parse_day, True),
+        C("note"),
+    )),
+    # People and the names users type for them (other romanisations, Hangul, characters).
+    FileSpec("people.csv", "people", "id", (
+        C("id", _ident, True), C("name", required=True), C("role"),
+        C("country", _enum("China", "DPRK"), True), C("aliases"),
+        C("source_url", check_urls), C("confidence", _enum(*CONFIDENCE), True), C("note"),
     )),
     FileSpec("facts.csv", "facts", "id", (
         C("id", _ident, True), C("topic", _ident, True), C("text", required=True), C("quote"),
         C("value", _num), C("unit"), C("era_id"), C("test_n", _int),
         C("event_date", check_day_or_month), C("source_kind", _enum(*KINDS), True),
-        C("source_url"), C("as_of", check_day_or_month), C("confidence", _enum(*CONFIDENCE), True),
+        C("source_url", check_urls), C("as_of", check_day_or_month),
+        C("confidence", _enum(*CONFIDENCE), True),
         C("keywords"), C("match", check_match),
     )),
     # Topics: what a topic answer draws on and how its first line is worded (knowledge/
@@ -177,6 +238,11 @@ def read_rows(path: Path, spec: FileSpec, errors: list[str]) -> list[dict]:
             typed: dict = {"_line": line}
             for col in spec.columns:
                 raw = (row.get(col.name) or "").strip()
+                if len(raw) > col.max_length:
+                    errors.append(f"{path}:{line}: {col.name}: {len(raw)} characters; at most "
+                                  f"{col.max_length}")
+                    typed[col.name] = None
+                    continue
                 if not raw:
                     if col.required:
                         errors.append(f"{path}:{line}: {col.name}: is empty")

@@ -67,6 +67,7 @@ class Visit:
     place: str | None
     summit: int
     high_level: int
+    leader_level: int | None
     after_test: int | None
     days_after_test: int | None
     note: str | None
@@ -79,14 +80,68 @@ class Visit:
 
 @dataclass(frozen=True)
 class Sanction:
+    """A resolution, veto, national measure, agreement or case (sanctions.csv)."""
+
     id: str
     date: str
     effective_date: str | None
     end_date: str | None
+    kind: str
     event: str
     figure: str | None
+    value: str | None
+    unit: str | None
+    note: str | None
     source_url: str
     confidence: str
+
+
+@dataclass(frozen=True)
+class Event(Sanction):
+    """A treaty, anniversary or diplomatic event (events.csv); the same shape as a sanction."""
+
+
+@dataclass(frozen=True)
+class Trade:
+    """China–DPRK trade in one calendar year, from Chinese customs as the press reported it."""
+
+    year: int
+    total_usd: int
+    china_exports_usd: int | None
+    china_imports_usd: int | None
+    source_url: str
+    confidence: str
+    note: str | None
+
+    @property
+    def id(self) -> str:
+        return f"trade_{self.year}"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How completely a table covers a period for one scope, and how far it was checked."""
+
+    id: str
+    tbl: str
+    scope: str
+    covers_from: str
+    covers_to: str
+    status: str
+    checked_through: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    role: str | None
+    country: str
+    aliases: str | None
+    source_url: str | None
+    confidence: str
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -422,6 +477,38 @@ class KnowledgeStore:
     def sanction(self, sanction_id: str) -> Sanction | None:
         return next((s for s in self.sanctions() if s.id == sanction_id), None)
 
+    # -- events, trade, coverage, people ---------------------------------------------------
+    def events(self) -> list[Event]:
+        return self._cached("events", lambda: [_build(Event, r) for r in self._rows(
+            "SELECT * FROM events ORDER BY date, id")])
+
+    def event(self, event_id: str) -> Event | None:
+        return next((e for e in self.events() if e.id == event_id), None)
+
+    def trade(self) -> list[Trade]:
+        return self._cached("trade", lambda: [_build(Trade, r) for r in self._rows(
+            "SELECT * FROM trade ORDER BY year")])
+
+    def trade_year(self, year: int) -> Trade | None:
+        return next((t for t in self.trade() if t.year == year), None)
+
+    def coverage(self, table: str | None = None) -> list[Coverage]:
+        rows = self._cached("coverage", lambda: [_build(Coverage, r) for r in self._rows(
+            "SELECT * FROM coverage ORDER BY tbl, covers_from, id")])
+        return [c for c in rows if table is None or c.tbl == table]
+
+    def people(self) -> list[Person]:
+        return self._cached("people", lambda: [_build(Person, r) for r in self._rows(
+            "SELECT * FROM people ORDER BY id")])
+
+    def person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people() if p.id == person_id), None)
+
+    def person_aliases(self) -> dict[str, str]:
+        """alias (lower case) -> person id."""
+        return self._cached("person_aliases", lambda: {r["alias"]: r["person_id"] for r in
+                                                       self._rows("SELECT * FROM people_aliases")})
+
     # -- search ----------------------------------------------------------------------------
     def search(self, text: str, limit: int = 5) -> list[SearchHit]:
         """Ranked full-text search; empty or punctuation-only text finds nothing."""
@@ -434,14 +521,16 @@ class KnowledgeStore:
             "WHERE search_index_fts MATCH ? ORDER BY f.rank LIMIT ?", (query, limit))
         return [SearchHit(r["doc_id"], r["kind"], r["title"], r["rank"]) for r in rows]
 
-    def lookup(self, ref: str) -> Fact | Visit | NuclearTest | Sanction | Era | None:
-        """Any row by its id: fact, visit, sanction, 'test_N' or 'era_ID'."""
+    def lookup(self, ref: str) -> Fact | Visit | NuclearTest | Sanction | Trade | Era | None:
+        """Any row by its id: fact, visit, sanction, event, 'test_N', 'trade_YYYY' or 'era_ID'."""
         ref = ref.strip()
         if m := re.fullmatch(r"test_(\d+)", ref):
             return self.test(int(m[1]))
+        if m := re.fullmatch(r"trade_(\d{4})", ref):
+            return self.trade_year(int(m[1]))
         if ref.startswith("era_"):
             return self.era(ref[4:])
-        return self.fact(ref) or self.sanction(ref) or self.visit(ref)
+        return self.fact(ref) or self.sanction(ref) or self.event(ref) or self.visit(ref)
 
 
 def open_store(db_path: Path | str, data_dir: Path | None = None, *,

@@ -47,8 +47,8 @@ def test_every_row_has_a_source(name):
 
 def test_row_counts(kb_path):
     counts = KnowledgeStore(kb_path).row_counts()
-    assert counts == {"eras": 9, "tests": 6, "visits": 20, "sanctions": 7, "facts": 59,
-                      "imports": 0, "imported_visits": 0}
+    assert counts == {"eras": 9, "tests": 6, "visits": 20, "sanctions": 18, "events": 12,
+                      "trade": 26, "facts": 59, "people": 0, "imports": 0, "imported_visits": 0}
 
 
 def test_database_is_typed_indexed_and_searchable(kb_path):

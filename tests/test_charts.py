@@ -71,7 +71,7 @@ SHIPPED = [
               "Test 6 (2017-09-03): record: 75 days (partial), Song Tao.",
               "Article: an average of 120 days over tests 2 to 5."]),
     ("timeline", ["Nuclear tests (6): test 1 2006-10-09", "Summits (12):",
-                  "Sanctions, accords (7): 1994-10-21"]),
+                  "Sanctions, accords (18): 1994-10-21"]),
 ]
 
 

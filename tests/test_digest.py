@@ -53,9 +53,9 @@ def leap_store(tmp_path_factory):
     data = root / "data"
     shutil.copytree(DATA_DIR, data)
     with open(data / "sanctions.csv", "a", encoding="utf-8") as fh:
-        fh.write("leap_day_event,2016-02-29,,,Leap-day fixture event,,"
+        fh.write("leap_day_event,2016-02-29,,,other,Leap-day fixture event,,,,,"
                  "https://example.org/leap,verified\n")
-        fh.write("feb_28_event,2015-02-28,,,February 28 fixture event,,"
+        fh.write("feb_28_event,2015-02-28,,,other,February 28 fixture event,,,,,"
                  "https://example.org/feb28,verified\n")
     build(root / "kb.db", data)
     return KnowledgeStore(root / "kb.db")

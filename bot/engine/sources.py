@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.engine.answer import Source
-from knowledge.store import Era, Fact, NuclearTest, Sanction, Visit
+from knowledge.store import Era, Fact, NuclearTest, Sanction, Trade, Visit
 
 ARTICLE_BASIS = "the article (Foreign Affairs, March 2017)"
 DATA_BASIS = "the article (Foreign Affairs, March 2017), citing CSIS Beyond Parallel data"
@@ -23,6 +23,8 @@ def cite(row) -> Source:
     if isinstance(row, NuclearTest):
         return Source(f"test_{row.n}", "public_record", "", row.source_url)
     if isinstance(row, Sanction):
+        return Source(row.id, "public_record", "", row.source_url)
+    if isinstance(row, Trade):
         return Source(row.id, "public_record", "", row.source_url)
     if isinstance(row, Era):
         return Source(f"era_{row.id}", "public_record", "", row.source_url)
