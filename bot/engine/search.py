@@ -48,7 +48,7 @@ def _body(row) -> str:
 
 
 def _title(row) -> str:
-    from bot.engine.sources import long_date, visit_line
+    from bot.engine.sources import long_date, trade_line, visit_line
 
     if hasattr(row, "text"):
         return row.text
@@ -56,6 +56,8 @@ def _title(row) -> str:
         return visit_line(row)
     if hasattr(row, "event"):
         return f"{long_date(row.date)}: {row.event}"
+    if hasattr(row, "total_usd"):
+        return trade_line(row)
     if hasattr(row, "description"):
         return f"Nuclear test {row.n}, {long_date(row.date)}: {row.description}"
     return f"{row.leader} ({row.country}), {row.start_date} to {row.end_date or 'present'}"

@@ -31,6 +31,21 @@ def cite(row) -> Source:
     raise TypeError(f"cannot cite {type(row).__name__}")
 
 
+def usd(amount: int) -> str:
+    """2_531_000_000 -> 'US$2.53 billion'; smaller sums in millions."""
+    if amount >= 1_000_000_000:
+        return f"US${amount / 1e9:.2f} billion"
+    return f"US${amount / 1e6:.1f} million"
+
+
+def trade_line(row: Trade) -> str:
+    parts = [f"China–DPRK trade in {row.year}: {usd(row.total_usd)}"]
+    if row.china_exports_usd is not None and row.china_imports_usd is not None:
+        parts.append(f"(China's exports {usd(row.china_exports_usd)}, imports "
+                     f"{usd(row.china_imports_usd)})")
+    return " ".join(parts) + ", per Chinese customs"
+
+
 def long_date(iso: str) -> str:
     """'2016-09-09' -> 'September 9, 2016'; 'YYYY-MM' -> 'March 2017'."""
     if len(iso) == 7:
