@@ -16,9 +16,15 @@ EVENT_KINDS = ("resolution", "veto", "sanctions", "agreement", "case", "treaty",
                "diplomatic", "other")
 COVERAGE_TABLES = ("visits", "tests", "sanctions", "events", "trade", "facts")
 COVERAGE_STATUS = ("complete", "selective")
+# Which rows of a table a coverage row speaks for; each is contained in the next, so a list
+# complete for leader-level visits is complete for summits too.
+COVERAGE_SUBSETS = ("summit", "leader_level", "high_level", "all")
 URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 CONFIDENCE = ("verified", "partial", "unverified")
 DIRECTIONS = ("CN->KP", "KP->CN")
+# How exactly a visit's start_date is known: to the day, or only to the month or year (the
+# date is then the first day of that month or year).
+PRECISIONS = ("day", "month", "year")
 ID_RE = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -172,6 +178,7 @@ SPECS: tuple[FileSpec, ...] = (
     )),
     FileSpec("visits.csv", "visits", "id", (
         C("id", _ident, True), C("start_date", parse_day, True), C("end_date", parse_day),
+        C("date_precision", _enum(*PRECISIONS)),
         C("visitor", required=True), C("visitor_title"), C("direction", _enum(*DIRECTIONS), True),
         C("place"), C("summit", _bool, True), C("leader_level", _bool),
         C("high_level", _bool, True),
@@ -188,7 +195,8 @@ SPECS: tuple[FileSpec, ...] = (
     )),
     # What each table covers, how completely, and how far the record was checked.
     FileSpec("coverage.csv", "coverage", "id", (
-        C("id", _ident, True), C("tbl", _enum(*COVERAGE_TABLES), True), C("scope", required=True),
+        C("id", _ident, True), C("tbl", _enum(*COVERAGE_TABLES), True),
+        C("subset", _enum(*COVERAGE_SUBSETS)), C("scope", required=True),
         C("covers_from", parse_day, True), C("covers_to", parse_day, True),
         C("status", _enum(*COVERAGE_STATUS), True), C("checked_through", parse_day, True),
         C("note"),

@@ -76,6 +76,12 @@ class Visit:
     source_name: str | None
     confidence: str
     import_id: str | None
+    date_precision: str | None = "day"
+
+    @property
+    def exact(self) -> bool:
+        """The start date is known to the day (not only to the month or year)."""
+        return (self.date_precision or "day") == "day"
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,7 @@ class Coverage:
 
     id: str
     tbl: str
+    subset: str | None
     scope: str
     covers_from: str
     covers_to: str
@@ -403,6 +410,15 @@ class KnowledgeStore:
         sql += " ORDER BY start_date, id LIMIT ?"
         return [_build(Visit, r) for r in
                 self._rows(sql, (start.isoformat(), end.isoformat(), limit))]
+
+    def visits_where(self, where: list[str], params: dict, *, order: str = "start_date, id",
+                     limit: int = 500) -> list[Visit]:
+        """Visits matching SQL conditions the caller built from its own registry (bot.engine.
+        plan): every value is a named parameter, never text pasted into the statement."""
+        sql = "SELECT * FROM visits WHERE import_id IS NULL"
+        sql += "".join(f" AND ({w})" for w in where)
+        rows = self._rows(f"{sql} ORDER BY {order} LIMIT :_limit", {**params, "_limit": limit})
+        return [_build(Visit, r) for r in rows]
 
     def visit(self, visit_id: str) -> Visit | None:
         rows = self._rows("SELECT * FROM visits WHERE id = ?", (visit_id,))

@@ -70,9 +70,9 @@ def metric(d: Digest, key: str) -> Metric:
     ("2017-09-03", "days_since_test", 0, "2017-09-03"),
     ("2017-09-02", "days_since_test", 358, "2016-09-09"),
     ("2006-10-08", "days_since_test", None, None),
-    ("2026-11-28", "days_since_visit", 2718, "2019-06-20"),
+    ("2026-11-28", "days_since_visit", 233, "2026-04-09"),  # Wang Yi in Pyongyang
     ("2018-01-01", "days_since_visit", 45, "2017-11-17"),
-    ("2026-11-28", "days_since_kim_xi_summit", 2718, "2019-06-20"),
+    ("2026-11-28", "days_since_kim_xi_summit", 452, "2025-09-02"),  # Kim in Beijing
     ("2018-03-26", "days_since_kim_xi_summit", 1, "2018-03-25"),
     ("2018-01-01", "days_since_kim_xi_summit", None, None),  # KJI summits are not Kim–Xi
 ])
@@ -103,8 +103,9 @@ def test_rate_snapshot_states_the_article_figures(store):
 
 
 @pytest.mark.parametrize("day, refs, years", [
-    ("2026-10-09", ["test_1"], [20]),
-    ("2026-09-03", ["test_6"], [9]),
+    ("2026-10-09", ["test_1", "zhou_yongkang_2010_10", "liu_yunshan_2015", "li_qiang_2025_10"],
+     [20, 16, 11, 1]),
+    ("2026-09-03", ["jiang_zemin_2001_09", "test_6"], [25, 9]),
     ("2027-03-25", ["kim_xi_summit_1"], [9]),
     ("2026-11-28", [], []),
     ("2006-10-09", [], []),  # the day itself is news, not an anniversary
