@@ -31,7 +31,7 @@ def results(tmp_path_factory):
 def test_every_part_reports(results):
     sh = results["shipped"]
     assert sh["by_intent"]["overall"]["n"] == 2 * len(example_questions())
-    assert {"era_rate", "test_gap", "search", "visits_in_period"} <= set(sh["by_intent"])
+    assert {"era_rate", "test_gap", "search", "plan:visits:list"} <= set(sh["by_intent"])
     assert sh["engine_to_sql"] > 0
     assert set(results["cold_start"]) >= {"dandong ask --json"}
     assert set(results["scale"]["sizes"]) == {"200", "400"}

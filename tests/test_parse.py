@@ -34,7 +34,7 @@ CASES = [
     ("2006 test date", "test_date", (), (-200600,), None),
     ("nuclear tests", "test_list", (), (), None),
     ("tests in 2016", "test_list", (), (-201600,), None),
-    ("days since the last nuclear test", "days_since_test", (), (), None),
+    ("days since the last nuclear test", "days_since_test", (), (-1,), None),
     ("how long since the 2009 test", "days_since_test", (), (-200900,), None),
     ("coal ban", "topic", (), (), "coal_ban"),
     ("UNSCR 2321 cap", "topic", (), (), "coal_cap"),

@@ -36,6 +36,7 @@ class Engine:
         self.store = store
         self.summit_weight = summit_weight
         self._parser: Parser | None = None
+        self._planner = None
         self._parser_key: object = None
 
     @property
@@ -47,16 +48,33 @@ class Engine:
             people = {v.visitor for v in self.store.visits_between(date(1945, 1, 1),
                                                                    date(2100, 1, 1))}
             eras = {e.leader for e in self.store.eras()}
+            from bot.engine.people import People
+            from bot.engine.plan import Planner, vocabulary
+
+            names = People(self.store.people(), self.store.eras(), people,
+                           self.store.era_aliases())
             self._parser = Parser(self.store.era_aliases(), sorted(people - eras),
                                   leaders={e.id: e.leader for e in self.store.eras()},
-                                  visitors=people, rules=self.store.topic_rules())
+                                  visitors=people, rules=self.store.topic_rules(),
+                                  extra_words=names.words() | vocabulary())
+            self._planner = Planner(self.store, names, self._parser.known)
             self._parser_key = key
         return self._parser
+
+    @property
+    def planner(self):
+        self.parser  # noqa: B018 - rebuilds both when the knowledge base was swapped
+        return self._planner
 
     def ask(self, question: str, today: date | None = None) -> Answer:
         """Answer one question; never raises for any text (knowledge-base faults do raise)."""
         today = today or datetime.now(UTC).date()
         query = self.parser.parse(question, today)
+        plan = self.planner.plan(query)
+        if plan is not None:
+            from bot.engine.plan import run
+
+            return run(self, plan, query, today)
         handler: Callable[[Query, date], Answer] = HANDLERS.get(query.intent, Engine.search)
         return handler(self, query, today)
 
@@ -78,7 +96,8 @@ class Engine:
         """Up to n example questions close to what was asked."""
         from rapidfuzz import fuzz, process
 
-        picks = process.extract(q.folded or "", EXAMPLES, scorer=fuzz.token_set_ratio, limit=n)
+        picks = process.extract(q.folded or "", self.suggestions_pool(),
+                                scorer=fuzz.token_set_ratio, limit=n)
         chosen = [p[0] for p in picks if p[1] >= 40]
         for default in ("visits in Hu era", "days after 2009 test", "coal ban"):
             if len(chosen) >= n:
@@ -86,6 +105,21 @@ class Engine:
             if default not in chosen:
                 chosen.append(default)
         return tuple(chosen[:n])
+
+    def suggestions_pool(self) -> tuple[str, ...]:
+        """Questions this knowledge base can answer: the examples, plus one per person with
+        visits on record, per year with visits, and per topic."""
+        meta = self.store.metadata().get("built_at")
+        if getattr(self, "_pool_key", None) != meta:
+            visits = self.store.visits_between(date(1945, 1, 1), date(2100, 1, 1))
+            people = dict.fromkeys(v.visitor.split(" (")[0] for v in visits)
+            years = dict.fromkeys(v.start_date[:4] for v in visits)
+            topics = dict.fromkeys(r.groups[0][0] for r in self.store.topic_rules())
+            self._pool = tuple(dict.fromkeys([
+                *EXAMPLES, *(f"visits by {p}" for p in people),
+                *(f"visits in {y}" for y in years), *topics]))
+            self._pool_key = meta
+        return self._pool
 
     def resolve_tests(self, q: Query) -> tuple[list[int], str | None]:
         """Test numbers from ordinals, numbers and years; a reason when none match."""
@@ -341,12 +375,13 @@ class Engine:
         numbers, reason = self.resolve_tests(q)
         if reason:
             return self.not_found(q, reason)
-        test = self.store.test(numbers[0]) if numbers else self.store.last_test_before(today)
+        named = [n for n, ref in zip(numbers, q.tests, strict=False) if ref != -1]
+        test = self.store.test(named[0]) if named else self.store.last_test_before(today)
         if test is None or test.date > today.isoformat():
             return self.not_found(
                 q, f"No nuclear test on record before {long_date(today.isoformat())}.")
         days = days_between(test.date, today.isoformat())
-        which = "the last nuclear test on record, the" if not numbers else "the"
+        which = "the last nuclear test on record, the" if not named else "the"
         text = (f"{days:,} days since {which} {ordinal(test.n)} nuclear test "
                 f"({long_date(test.date)}), "
                 f"as of {long_date(today.isoformat())}.\nBasis: public record; the knowledge "

@@ -39,7 +39,9 @@ VOCABULARY = (
     "weighted unweighted ranking rank which what many much justice department freeze freezes "
     "liquefied petroleum recommendations definition level high first second third fourth "
     "fifth sixth january february march april june july august september october november "
-    "december talks party special normal since gap gaps list record"
+    "december talks party special normal since gap gaps list record longest shortest "
+    "earliest latest recent summit meet meeting times count leader leaders premier president "
+    "duration minister foreign delegation pyongyang beijing"
 ).split()
 
 # Tokens that never trigger typo correction (common English and question words).
@@ -107,14 +109,16 @@ def _has(folded: str, phrases: Iterable[str]) -> bool:
 
 
 def _correct(tokens: list[str], known: set[str]) -> list[str]:
-    """Fix one-letter typos ('tset', 'deys') in words we do not know."""
+    """Fix typos in words we do not know: one edit ('tset', 'deys'), two in words of eight
+    letters or more ('longset', 'sanctoins' are one; 'anniversray' two)."""
     from rapidfuzz.distance import OSA
     from rapidfuzz.process import extractOne
 
     out = []
     for tok in tokens:
         if len(tok) >= 4 and tok.isalpha() and tok not in known:
-            best = extractOne(tok, VOCABULARY, scorer=OSA.distance, score_cutoff=1)
+            best = extractOne(tok, VOCABULARY, scorer=OSA.distance,
+                              score_cutoff=2 if len(tok) >= 8 else 1)
             out.append(best[0] if best else tok)
         else:
             out.append(tok)

@@ -9,6 +9,10 @@ from bot.engine.parse import GENERIC_WORDS, Query
 from bot.engine.sources import cite
 
 MAX_HITS = 3
+# Words that appear all over this knowledge base: a match on them alone means nothing.
+DOMAIN_WORDS = set(
+    "visit visits visited trip trips test tests nuclear high level year years average "
+    "leader leaders relations relationship table data list record records".split())
 
 
 def content_words(q: Query) -> list[str]:
@@ -26,8 +30,9 @@ def search_answer(engine, q: Query, today: date) -> Answer:
     for hit in hits:
         row = engine.store.lookup(hit.doc_id)
         body = _body(row).lower()
-        matched = sum(1 for w in words if w in body)
-        if row is not None and matched >= max(1, round(len(words) * 0.75)):
+        matched = [w for w in words if w in body]
+        need = len(words) if len(words) <= 3 else round(len(words) * 0.75)
+        if row is not None and len(matched) >= need and set(matched) - DOMAIN_WORDS:
             rows.append(row)
         if len(rows) == MAX_HITS:
             break

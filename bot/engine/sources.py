@@ -74,10 +74,19 @@ def fmt_number(value: str | float | int | None) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
+def visit_date(v: Visit) -> str:
+    """The start date as precisely as it is known: 'May 5, 1978', 'May 1984' or '1959'."""
+    if v.date_precision == "year":
+        return f"{v.start_date[:4]} (month not known)"
+    if v.date_precision == "month":
+        return f"{long_date(v.start_date[:7])} (day not known)"
+    return long_date(v.start_date)
+
+
 def visit_line(v: Visit) -> str:
     """One visit as a readable line."""
-    span = long_date(v.start_date)
-    if v.end_date and v.end_date != v.start_date:
+    span = visit_date(v)
+    if v.exact and v.end_date and v.end_date != v.start_date:
         span += f" to {long_date(v.end_date)}"
     arrow = "to China" if v.direction == "KP->CN" else "to North Korea"
     where = f" ({v.place})" if v.place else ""
