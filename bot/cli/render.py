@@ -27,6 +27,8 @@ def source_line(s) -> str:
 def render_text(answer: Answer, max_sources: int = 6) -> str:
     """The answer, then its sources and as-of date, for a terminal."""
     out = [answer.answer]
+    if answer.understood:
+        out.append(f"Understood: {answer.understood}")
     if answer.sources:
         out.append("")
         out.append("Sources:")

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Literal
 
 from bot.engine.answer import Source
+from bot.engine.coverage import STALE_AFTER_DAYS, extent
 from bot.engine.sources import cite, days_between, long_date
 from knowledge.store import Era, Fact, KnowledgeStore, NuclearTest, Sanction, Visit
 
@@ -120,6 +121,7 @@ class Digest:
     changes: Changes
     fact: FactOfDay | None
     built_at: str
+    freshness: str = ""           # a warning when the record is older than STALE_AFTER_DAYS
 
     @property
     def title(self) -> str:
@@ -176,7 +178,28 @@ def metric_last_test(store: KnowledgeStore, day: date) -> Metric:
     n = days_between(test.date, day.isoformat())
     return Metric("days_since_test", n, test.date,
                   f"{plural(n, 'day')} since the last nuclear test on record "
-                  f"(test {test.n}, {long_date(test.date)}).", (cite(test),))
+                  f"(test {test.n}, {long_date(test.date)}){_checked(store, 'tests', 'all')}.",
+                  (cite(test),))
+
+
+def _checked(store: KnowledgeStore, table: str, subset: str) -> str:
+    """'; record checked through April 10, 2026' — how far the figure's list was checked."""
+    ext = extent(store, table, subset)
+    return f"; record checked through {long_date(ext.checked_through)}" \
+        if ext.checked_through else ""
+
+
+def freshness(store: KnowledgeStore, day: date) -> str:
+    """A warning when the record behind the standing figures is more than 90 days old."""
+    checked = [c.checked_through for c in store.coverage() if c.tbl in ("visits", "tests")]
+    if not checked:
+        return "The knowledge base does not say how far its record was checked."
+    latest = min(max(c for c in checked), day.isoformat())
+    age = (day - date.fromisoformat(latest)).days
+    if age <= STALE_AFTER_DAYS:
+        return ""
+    return (f"⚠️ The record was last checked through {long_date(latest)}, {age} days before this "
+            f"digest: a visit, summit or test since then would not be counted yet.")
 
 
 def metric_last_visit(store: KnowledgeStore, day: date) -> Metric:
@@ -188,7 +211,8 @@ def metric_last_visit(store: KnowledgeStore, day: date) -> Metric:
     n = days_between(v.start_date, day.isoformat())
     return Metric("days_since_visit", n, v.start_date,
                   f"{plural(n, 'day')} since the last documented high-level visit on record "
-                  f"began ({visit_phrase(v)}).", (cite(v),))
+                  f"began ({visit_phrase(v)}){_checked(store, 'visits', 'high_level')}.",
+                  (cite(v),))
 
 
 def last_kim_xi_summit(store: KnowledgeStore, day: date) -> Visit | None:
@@ -212,7 +236,7 @@ def metric_last_summit(store: KnowledgeStore, day: date) -> Metric:
     n = days_between(v.start_date, day.isoformat())
     return Metric("days_since_kim_xi_summit", n, v.start_date,
                   f"{plural(n, 'day')} since the last Kim–Xi summit on record began "
-                  f"({visit_phrase(v)}).", (cite(v),))
+                  f"({visit_phrase(v)}){_checked(store, 'visits', 'summit')}.", (cite(v),))
 
 
 def rate_snapshot(store: KnowledgeStore) -> RateSnapshot:
@@ -355,6 +379,7 @@ def compose(store: KnowledgeStore, day: date, *, rotation: Rotation | None = Non
         changes=changes_since(store, previous),
         fact=fact_of_the_day(store, rotation or Rotation()),
         built_at=store.metadata().get("built_at", "unknown"),
+        freshness=freshness(store, day),
     )
 
 

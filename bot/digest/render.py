@@ -36,6 +36,8 @@ def render_text(d: Digest) -> str:
     lines = [d.title, "", "Standing figures"]
     for m in d.metrics:
         lines += [f"- {m.text}", *src(m.sources)]
+    if d.freshness:
+        lines.append(f"  {d.freshness}")
     lines += ["", "Visit rates", f"  {d.rates.text}", *src(d.rates.sources)]
     lines += ["", "On this day"]
     if not d.on_this_day:
@@ -89,6 +91,8 @@ def embed_size(e: dict) -> int:
 def render_embed(d: Digest) -> dict[str, Any]:
     """The digest as one Discord embed dict, within every Discord embed limit."""
     description = "\n".join(f"• {_with_links(m.text, m.sources)}" for m in d.metrics)
+    if d.freshness:
+        description += f"\n{d.freshness}"
     rates = "\n".join([_with_links(d.rates.text, d.rates.sources),
                        *(f"> {q}" for q in _article_line(d.rates.sources))])
     if d.on_this_day:

@@ -253,8 +253,17 @@ class Engine:
                 f"Korea since 1953, per the article citing CSIS Beyond Parallel, as of "
                 f"{long_date(ARTICLE_AS_OF)} (the data set covers the {span.value} years from "
                 f"the end of the Korean War).")
+        from bot.engine.coverage import extent
+
+        on_record = self.store.visits_where(["high_level = 1", "start_date <= :today"],
+                                            {"today": today.isoformat()}, limit=10_000)
+        if on_record:
+            text += (f"\nThe public record here holds {len(on_record)} high-level visits, from "
+                     f"{long_date(on_record[0].start_date)} to "
+                     f"{long_date(on_record[-1].start_date)}. "
+                     + extent(self.store, "visits", "high_level").text)
         return self.reply(q, text, [cite(fact), cite(span)], as_of=ARTICLE_AS_OF,
-                          values={"visits": int(fact.value)})
+                          values={"visits": int(fact.value), "on_record": len(on_record)})
 
     # -- tests ---------------------------------------------------------------------------------
     def test_gap(self, q: Query, today: date) -> Answer:

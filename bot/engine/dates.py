@@ -56,6 +56,8 @@ _DMY = re.compile(rf"\b(\d{{1,2}}) ({_MONTH})\.?(?: (\d{{4}}))?\b")
 _MY = re.compile(rf"\b({_MONTH})\.? (\d{{4}})\b")
 _RANGE = re.compile(r"\b(?:between|from) (\d{4}) (?:and|to|-) (\d{4})\b|\b(\d{4}) ?- ?(\d{4})\b")
 _YEAR = re.compile(r"(?<![\d.$-])(\d{4})(?![\d%-])")
+_OPEN = re.compile(r"\b(since|after|from|before|until|till|prior to) (\d{4})\b(?! ?(?:and|to|-))")
+_DECADE = re.compile(r"\b(?:the )?(1[89]\d|20\d)0 ?s\b")
 # Resolution numbers and money are numbers, not years: "UNSCR 2321", "$500".
 _NOT_DATES = re.compile(
     r"\b(?:unscr|unsc|resolution|resolutions|res|scr|no)\s*\d+\b|\$\s?\d[\d,.]*")
@@ -96,6 +98,18 @@ def find_period(folded: str, today: date) -> Period | None:
         if a > b:
             raise DateProblem(f"the range {a} to {b} runs backwards")
         return Period(date(a, 1, 1), date(b, 12, 31), f"{a} to {b}")
+    if m := _OPEN.search(folded):
+        word, y = m[1], int(m[2])
+        _year_ok(y, today)
+        if word in ("since", "from", "after"):
+            start = date(y + 1, 1, 1) if word == "after" else date(y, 1, 1)
+            return Period(start, max(start, today), f"{word} {y}")
+        end = date(y, 12, 31) if word in ("until", "till") else date(y - 1, 12, 31)
+        return Period(date(MIN_YEAR, 1, 1), end, f"{word} {y}")
+    if m := _DECADE.search(folded):
+        y = int(m[1]) * 10
+        _year_ok(y, today)
+        return Period(date(y, 1, 1), date(y + 9, 12, 31), f"the {y}s")
     if m := _YEAR.search(folded):
         y = int(m[1])
         if 1000 <= y <= 2999:

@@ -72,8 +72,8 @@ CJK_SUBJECTS = (("summits", ("정상회담", "首脑会谈", "首腦會談", "�
                             "访中", "訪中")))
 CJK_TO_CHINA = ("방중", "访华", "訪華", "访中", "訪中", "중국 방문", "베이징 방문", "访问中国",
                 "訪問中國")
-CJK_TO_NORTH = ("방북", "访朝", "訪朝", "평양 방문", "북한 방문", "访问朝鲜", "訪問朝鮮", "访问平壤",
-                "訪問平壤")
+CJK_TO_NORTH = ("방북", "访朝", "訪朝", "평양 방문", "북한 방문", "访问朝鲜", "訪問朝鮮",
+                "访问平壤", "訪問平壤")
 CJK_OPS = (("last", ("마지막", "최근", "最近", "最后", "最後")),
            ("first", ("처음", "첫 ", "首次", "第一次")),
            ("count", ("몇 번", "몇번", "몇 차례", "多少次", "几次", "幾次")))
@@ -159,7 +159,8 @@ class Plan:
         elif self.period:
             parts.append(self.period.label)
         if self.tests:
-            parts.append(" and ".join(f"test {n}" for n in self.tests))
+            parts.append(" and ".join(f"test {n}" if n > 0 else f"the {-n // 100} test"
+                                      for n in self.tests))
         op = self.op if not self.group else f"{self.op} by {self.group}"
         parts.append(op)
         if self.projection and self.projection not in op:
@@ -210,8 +211,7 @@ def _tenure(p: Person, key: str, today: date) -> dict:
 
 # -- planning --------------------------------------------------------------------------------
 # Intents whose answers the planner leaves alone unless the question is composed.
-KEEP = {"test_gap", "test_gap_average", "days_since_test", "bad_date", "empty", "era_tenure",
-        "visits_total"}
+KEEP = {"test_gap", "test_gap_average", "days_since_test", "bad_date", "empty", "visits_total"}
 
 
 class Planner:
@@ -226,7 +226,9 @@ class Planner:
                 word = part.strip().split(" ")[0].strip()
                 if len(word) >= 4 and word[0].isupper() and word not in ("Beijing", "Pyongyang"):
                     places.add(word)
-        self.places = {p.lower(): p for p in places}
+        generic = {"North", "South", "Northeast", "Inner", "Central", "Eastern", "Western",
+                   "China", "Korea", "Other", "Various", "Provinces"}
+        self.places = {p.lower(): p for p in places - generic}
 
     def plan(self, q: Query) -> Plan | None:
         f = q.folded
@@ -272,12 +274,16 @@ class Planner:
                 op in ("count", "first", "last", "longest", "shortest", "duration", "since")
                 or people or direction or place or grouped):
             return None
-        if q.intent == "topic" and (op is None or op == "compare") and subject != "trade":
+        if q.intent == "era_tenure" and not op:
             return None
-        if q.intent == "person" and not (op or direction or place or subject == "summits"):
-            if not _has(f, ("to", "in")):
-                return None
-        if subject in ("trade", "sanctions", "events") and (op or q.period):
+        if q.intent == "topic" and subject != "trade" and not (
+                (op and op != "compare") or eras or place
+                or (people and subject in ("visits", "summits")
+                    and q.topic not in ("kji_trips", "summits"))):
+            return None
+
+        if subject in ("trade", "sanctions", "events") and (op or q.period
+                                                             or self._kind(f, subject)):
             composed = True
         if q.intent == "visits_in_period" or composed or q.intent == "person":
             periods = self._two_periods(f, q) if op == "compare" else ()
@@ -516,15 +522,19 @@ def _durations(engine, plan: Plan, q: Query, today: date, rows: list[Visit], wha
         if len(known) > 1:
             lines.insert(0, f"{len(known)} {_noun(plan, len(known))} match; each in turn.")
     else:
-        pick = (max if plan.op == "longest" else min)(known, key=lambda vd: (vd[1], vd[0].id))
-        v, d = pick
-        lines = [f"The {plan.op} {what} on record: {d} days — {_line(v)}."]
+        best = (max if plan.op == "longest" else min)(d for _, d in known)
+        tied = [(v, d) for v, d in known if d == best]
+        if len(tied) == 1:
+            lines = [f"The {plan.op} {what} on record: {best} days — {_line(tied[0][0])}."]
+        else:
+            lines = [f"The {plan.op} {what} on record: {best} days, a tie between "
+                     f"{len(tied)}:"] + [f"• {_line(v)}" for v, _ in tied]
     missing = len(timed) - len(known)
     lines.append(convention + (f" {missing} visit{'s' if missing != 1 else ''} without a "
                                f"recorded departure date {'are' if missing != 1 else 'is'} "
                                f"left out." if missing else ""))
     lines.append(_record_note(engine, plan, today))
-    chosen = known[:MAX_LISTED] if plan.op == "duration" else [pick]
+    chosen = known[:MAX_LISTED] if plan.op == "duration" else tied
     return engine.reply(q, "\n".join(lines), [cite(v) for v, _ in chosen],
                         values={"days": {v.id: d for v, d in chosen}})
 
@@ -687,8 +697,9 @@ def _run_events(engine, plan: Plan, q: Query, today: date) -> Answer:
                                    + extent(store, plan.subject).text)
     if plan.op in ("first", "last"):
         rows = [rows[0] if plan.op == "first" else rows[-1]]
-    lines = [f"{len(rows)} {noun}{'s' if len(rows) != 1 and not noun.endswith('s') else ''} "
-             f"on record:" if plan.op not in ("first", "last") else
+    plural = {"veto": "vetoes", "anniversary": "anniversaries", "treaty": "treaties"}
+    many = noun if len(rows) == 1 else plural.get(noun, noun + "s")
+    lines = [f"{len(rows)} {many} on record:" if plan.op not in ("first", "last") else
              f"The {'first' if plan.op == 'first' else 'most recent'} {noun} on record:"]
     for r in rows[:MAX_LISTED]:
         lines.append(f"• {long_date(r.date)}: {r.event}" + (f" ({r.figure})" if r.figure else ""))
