@@ -151,6 +151,28 @@ SQL: dict[str, tuple[str, dict]] = {
 }
 
 
+# Composed questions (issue 14): the planner's operations, subjects and scripts. Timed against
+# the simple questions above; the target is a median within 2x.
+COMPOSED_QUESTIONS = (
+    "how many times did Hu Jintao meet Kim Jong Il",
+    "who was the last Chinese leader to visit Pyongyang",
+    "which test had the longest wait for a visit",
+    "when did Kim Jong Un last visit China",
+    "Kim Jong Il visits to China during Hu's tenure",
+    "longest visit by Kim Jong Il",
+    "which year had the most visits",
+    "compare visits in 2010 and 2018",
+    "visits between the 2009 test and the 2013 test",
+    "how many nuclear tests under Kim Jong Un",
+    "compare trade 2019 and 2023",
+    "last UN resolution",
+    "김정은의 마지막 방중",
+    "習近平訪朝",
+    "Xi Jinpign visit to Pyongyang",
+    "KIM JONG UN LAST VISIT TO CHINA",
+)
+
+
 def example_questions(path: Path = QUESTIONS_FILE) -> list[str]:
     """The shared example questions, then the extra ones, each once."""
     with open(path, encoding="utf-8") as fh:

@@ -46,6 +46,11 @@ def targets(results: dict) -> list[dict]:
                          times(sh["api_to_engine"]), sh["api_to_engine"] <= 1.5,
                          f"{ms(sh['api_overall']['median_ms'])} vs "
                          f"{ms(overall['median_ms'])} ms"))
+    if "composed_to_simple" in sh:
+        rows.append(_row("composed questions median ÷ simple questions median", "≤ 2×",
+                         times(sh["composed_to_simple"]), sh["composed_to_simple"] <= 2,
+                         f"{ms(sh['composed']['overall']['median_ms'])} vs "
+                         f"{ms(overall['median_ms'])} ms"))
     if "datasette_to_engine" in sh:
         rows.append(_row("Datasette round trip ÷ engine (medians)", "≥ 5×",
                          times(sh["datasette_to_engine"]), sh["datasette_to_engine"] >= 5))

@@ -72,6 +72,10 @@ def shipped(work: Path, args: argparse.Namespace, questions: list[str]) -> tuple
     log(f"shipped knowledge base built in {build_s:.2f} s; engine latency, {args.rounds} rounds")
     engine = Engine(KnowledgeStore(kb))
     eng = latency.engine_samples(engine, questions, args.rounds)
+    log("composed questions (the query planner)")
+    from bench.queries import COMPOSED_QUESTIONS
+
+    comp = latency.engine_samples(engine, list(COMPOSED_QUESTIONS), args.rounds)
     log("bot.engine.ask(), the public entry point")
     api = latency.api_samples(kb, questions, args.rounds)
     log("raw SQL floor")
@@ -92,6 +96,10 @@ def shipped(work: Path, args: argparse.Namespace, questions: list[str]) -> tuple
     overall = out["by_intent"]["overall"]
     out["api_overall"] = summary(s for samples in api.values() for s in samples)
     out["api_to_engine"] = ratio(out["api_overall"]["median_ms"], overall["median_ms"])
+    out["composed"] = {"overall": summary(s for rec in comp.values() for s in rec["samples"]),
+                       "questions": latency.summarise_questions(comp)}
+    out["composed_to_simple"] = ratio(out["composed"]["overall"]["median_ms"],
+                                      overall["median_ms"])
     out["engine_to_sql"] = ratio(overall["median_ms"], out["sql_overall"]["median_ms"])
     if "overall" in out["datasette"]:
         out["datasette_to_engine"] = ratio(out["datasette"]["overall"]["median_ms"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import logging
 import os
@@ -234,8 +236,13 @@ def _split_ids(text: str | None) -> tuple[str, ...]:
     return tuple(x for x in (text or "").split(";") if x)
 
 
+@functools.cache
+def _fields(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _build(cls, row: sqlite3.Row):
-    return cls(**{k: row[k] for k in cls.__dataclass_fields__})
+    return cls(*map(row.__getitem__, _fields(cls)))
 
 
 class KnowledgeStore:
@@ -419,6 +426,15 @@ class KnowledgeStore:
         sql += "".join(f" AND ({w})" for w in where)
         rows = self._rows(f"{sql} ORDER BY {order} LIMIT :_limit", {**params, "_limit": limit})
         return [_build(Visit, r) for r in rows]
+
+    def count_visits_by(self, key_sql: str, where: list[str], params: dict) -> dict[str, int]:
+        """Visits per key (a year, a visitor) under conditions built from the caller's
+        registry; `key_sql` is one of that registry's fixed expressions."""
+        # key_sql and where come from bot.engine.plan's registries, never from user text;
+        # every user value is a named parameter.
+        sql = f"SELECT {key_sql} AS k, count(*) AS n FROM visits WHERE import_id IS NULL"  # noqa: S608
+        sql += "".join(f" AND ({w})" for w in where)
+        return {r["k"]: r["n"] for r in self._rows(sql + " GROUP BY k", params)}
 
     def visit(self, visit_id: str) -> Visit | None:
         rows = self._rows("SELECT * FROM visits WHERE id = ?", (visit_id,))

@@ -255,15 +255,16 @@ class Engine:
                 f"the end of the Korean War).")
         from bot.engine.coverage import extent
 
-        on_record = self.store.visits_where(["high_level = 1", "start_date <= :today"],
-                                            {"today": today.isoformat()}, limit=10_000)
-        if on_record:
-            text += (f"\nThe public record here holds {len(on_record)} high-level visits, from "
-                     f"{long_date(on_record[0].start_date)} to "
-                     f"{long_date(on_record[-1].start_date)}. "
+        where, params = ["high_level = 1", "start_date <= :today"], {"today": today.isoformat()}
+        n = self.store.count_visits_by("'all'", where, params).get("all", 0)
+        if n:
+            first = self.store.visits_where(where, params, limit=1)[0]
+            last = self.store.visits_where(where, params, order="start_date DESC", limit=1)[0]
+            text += (f"\nThe public record here holds {n} high-level visits, from "
+                     f"{long_date(first.start_date)} to {long_date(last.start_date)}. "
                      + extent(self.store, "visits", "high_level").text)
         return self.reply(q, text, [cite(fact), cite(span)], as_of=ARTICLE_AS_OF,
-                          values={"visits": int(fact.value), "on_record": len(on_record)})
+                          values={"visits": int(fact.value), "on_record": n})
 
     # -- tests ---------------------------------------------------------------------------------
     def test_gap(self, q: Query, today: date) -> Answer:

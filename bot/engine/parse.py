@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -104,8 +105,19 @@ class Query:
 
 
 def _has(folded: str, phrases: Iterable[str]) -> bool:
-    padded = f" {folded} "
-    return any(f" {p} " in padded or (not p[0].isalnum() and p in padded) for p in phrases)
+    """Any phrase as whole words of the folded text (a phrase starting with punctuation, such
+    as '%', anywhere in it)."""
+    return _phrase_re(tuple(phrases)).search(folded) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _phrase_re(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alts = sorted(set(phrases), key=len, reverse=True)
+    words = [re.escape(p) for p in alts if p[:1].isalnum()]
+    other = [re.escape(p) for p in alts if p and not p[:1].isalnum()]
+    parts = [r"(?<!\S)(?:" + "|".join(words) + r")(?!\S)"] if words else []
+    parts += other
+    return re.compile("|".join(parts) or r"(?!x)x")
 
 
 def _correct(tokens: list[str], known: set[str]) -> list[str]:

@@ -11,7 +11,6 @@ knows its SQL template, with named parameters only, and how to say itself back t
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -457,13 +456,13 @@ def _run_visits(engine, plan: Plan, q: Query, today: date) -> Answer:
         return engine.reply(q, "\n".join(lines), [cite(v)], as_of=end_cap,
                             values={"id": v.id, "visitor": v.visitor, "date": v.start_date,
                                     "days": days})
+    if op in ("most", "fewest"):
+        return _grouped(engine, plan, q, today, conds, params)
+    if op == "compare":
+        return _compare(engine, plan, q, today)
     rows = store.visits_where(conds, params, limit=2000)
     if op in ("longest", "shortest", "duration"):
         return _durations(engine, plan, q, today, rows, what)
-    if op in ("most", "fewest"):
-        return _grouped(engine, plan, q, today, rows)
-    if op == "compare":
-        return _compare(engine, plan, q, today)
     if not rows:
         return engine.not_found(q, f"No {what} on record. " + _record_note(engine, plan, today))
     n = len(rows)
@@ -539,17 +538,20 @@ def _durations(engine, plan: Plan, q: Query, today: date, rows: list[Visit], wha
                         values={"days": {v.id: d for v, d in chosen}})
 
 
-def _grouped(engine, plan: Plan, q: Query, today: date, rows: list[Visit]):
+GROUP_KEYS = {"year": "substr(start_date, 1, 4)",
+              # 'Hu Yaobang (with Yang Shangkun)' counts for Hu Yaobang
+              "visitor": "CASE WHEN instr(visitor, ' (') > 0 "
+                         "THEN substr(visitor, 1, instr(visitor, ' (') - 1) ELSE visitor END"}
+
+
+def _grouped(engine, plan: Plan, q: Query, today: date, conds: list[str], params: dict):
     group = plan.group or "visitor"
-    key = (lambda v: v.start_date[:4]) if group == "year" else (
-        lambda v: v.visitor.split(" (")[0])
-    counts = Counter(key(v) for v in rows)
+    counts = engine.store.count_visits_by(GROUP_KEYS[group], conds, params)
     if not counts:
         return engine.not_found(q, "Nothing on record to rank. "
                                 + _record_note(engine, plan, today))
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    if plan.op == "fewest":
-        ranked = sorted(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    sign = -1 if plan.op == "most" else 1
+    ranked = sorted(counts.items(), key=lambda kv: (sign * kv[1], kv[0]))
     best = ranked[0][1]
     top = [k for k, c in ranked if c == best]
     label = "year" if group == "year" else "visitor"
@@ -559,7 +561,10 @@ def _grouped(engine, plan: Plan, q: Query, today: date, rows: list[Visit]):
     if plan.op == "fewest" and group == "year":
         lines.append("Years with none on record are not ranked.")
     lines.append(_record_note(engine, plan, today))
-    shown = [v for v in rows if key(v) in top][:MAX_LISTED]
+    slots = {f"_k{i}": k for i, k in enumerate(top[:MAX_LISTED])}
+    shown = engine.store.visits_where(
+        [*conds, f"{GROUP_KEYS[group]} IN ({', '.join(':' + s for s in slots)})"],
+        {**params, **slots}, limit=MAX_LISTED)
     return engine.reply(q, "\n".join(lines), [cite(v) for v in shown],
                         values={"ranking": dict(ranked)})
 
