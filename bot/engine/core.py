@@ -400,31 +400,6 @@ class Engine:
                           values={"days": days, "test": test.n, "test_date": test.date})
 
     # -- periods, people, search ---------------------------------------------------------------
-    def visits_in_period(self, q: Query, today: date) -> Answer:
-        p = q.period
-        visits = self.store.visits_between(p.start, p.end)
-        count = self.store.count_visits(p.start, p.end)
-        lines = []
-        if count:
-            lines.append(f"{count.visits} high-level visits ({count.summits} summits) in "
-                         f"{p.label}, counted from the imported list '{count.label}'.")
-        if visits:
-            lines.append(f"{len(visits)} visit{'s' if len(visits) != 1 else ''} in {p.label} "
-                         f"documented in this knowledge base (not a complete list; the "
-                         f"article's data set has 161 since 1953):")
-            below = " — below the high-level threshold"
-            lines += [f"• {_visit_line(v)}{'' if v.high_level else below}"
-                      for v in visits[:25]]
-        if not lines:
-            return self.not_found(q, f"No visits in {p.label} are documented in this knowledge "
-                                     f"base. It holds selected visits (Kim Jong Il's trips "
-                                     f"2000–2011, the first visit after each test, the 2018–2019 "
-                                     f"summits), not the full list of 161.")
-        sources = [cite(v) for v in visits[:25]]
-        if count:
-            sources.insert(0, Source(f"import_{count.import_id}", "imported", "", ""))
-        return self.reply(q, "\n".join(lines), sources, values={"visits": len(visits)})
-
     def events_in_period(self, q: Query, today: date) -> Answer:
         p = q.period
         s, e = p.start.isoformat(), p.end.isoformat()
@@ -483,7 +458,7 @@ HANDLERS: dict[str, Callable] = {
     "test_gap": Engine.test_gap,
     "test_gap_average": Engine.test_gap_average, "test_date": Engine.test_date,
     "test_list": Engine.test_list, "days_since_test": Engine.days_since_test,
-    "visits_in_period": Engine.visits_in_period, "events_in_period": Engine.events_in_period,
+    "events_in_period": Engine.events_in_period,
     "topic": Engine.topic,
     "person": Engine.person, "bad_date": Engine.bad_date, "empty": Engine.empty,
     "search": Engine.search,
