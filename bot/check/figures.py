@@ -174,9 +174,13 @@ def _number(text: str) -> tuple[float, int]:
     return float(plain), decimals
 
 
-def _hedge(before: str) -> str | None:
-    m = _HEDGE_RX.search(before[-40:])
-    return _HEDGES[m[1].lower()] if m else None
+def _hedge(before: str) -> tuple[str | None, int]:
+    """The hedge written just before a figure ('within', 'about') and where it starts."""
+    tail = before[-40:]
+    m = _HEDGE_RX.search(tail)
+    if not m:
+        return None, len(before)
+    return _HEDGES[m[1].lower()], len(before) - len(tail) + m.start(1)
 
 
 @lru_cache(maxsize=1)
@@ -215,7 +219,8 @@ def find_figures(sentence: str) -> list[Figure]:
             scale = _SCALE.get((m["scale"] or "").lower(), 1)
             num2 = m.groupdict().get("num2")
             high = float(num2) * scale if num2 else None
-            start, end = dig.original_span(m.start(), m.end())
+            hedge, at = _hedge(text[:m.start()])
+            start, end = dig.original_span(at, m.end())
             taken.append((m.start("num"), m.end("num")))
             if num2:
                 taken.append((m.start("num2"), m.end("num2")))
@@ -225,13 +230,13 @@ def find_figures(sentence: str) -> list[Figure]:
                 decimals = 0
             figures.append(Figure(
                 kind=kind, value=value * (scale if m["scale"] else 1), high=high,
-                surface=surface, start=start, end=end, hedge=_hedge(text[:m.start()]),
+                surface=surface, start=start, end=end, hedge=hedge,
                 decimals=decimals, scale=scale, noun=(m.groupdict().get("noun") or "").lower()))
     for m in _MULTIPLE.finditer(text):
         value = _MULT_WORDS[m["word"].lower()] if m["word"] else float(m["n"])
-        start, end = dig.original_span(m.start(), m.end())
-        figures.append(Figure("multiple", value, sentence[start:end], start, end,
-                              hedge=_hedge(text[:m.start()])))
+        hedge, at = _hedge(text[:m.start()])
+        start, end = dig.original_span(at, m.end())
+        figures.append(Figure("multiple", value, sentence[start:end], start, end, hedge=hedge))
     return sorted(figures, key=lambda f: f.start)
 
 

@@ -13,7 +13,7 @@ _ABBREVIATIONS = frozenset(
 )
 # A full stop, question or exclamation mark (with closing quotes or brackets) and a space
 # before what looks like the start of a sentence; or a line break.
-_END = re.compile(r"""[.!?]+["'\u201d\u2019)\]]*(?=\s+["'\u201c\u2018(\[]?[A-Z0-9])"""
+_END = re.compile(r"""[.!?]+["'\u201d\u2019)\]]*(?=\s+[^\sa-z])"""
                   r"|\n+")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 # Where one sentence holds two claims that need not share a verdict.

@@ -74,6 +74,9 @@ class Judge:
                                f"checked.", stated=fig.surface, what=what)
         sources = [cite(f) for f in facts]
         for f in facts:
+            if compare(fig, float(f.value)) == "bound_true":
+                return self._bound(claim, f"{fmt_number(f.value)} visits a year", fig, what,
+                                   sources, ARTICLE, ARTICLE_AS_OF)
             if compare(fig, float(f.value)) == "same":
                 leader = self.store.era(f.era_id).leader
                 return self.result(claim, "supported", f"{fmt_number(f.value)} visits a year in "
@@ -112,6 +115,8 @@ class Judge:
                                f"{_KIND_WORDS.get(fig.kind, 'figure')} for {rule.label}.",
                                stated=stated, sources=sources, what=rule.label)
         for lo, hi, text in expected:
+            if compare(stated_value, lo, hi) == "bound_true":
+                return self._bound(claim, text, fig, rule.label, sources, basis, as_of)
             if compare(stated_value, lo, hi) == "same":
                 return self.result(claim, "supported", f"{text}: {rule.label}, as stated, per "
                                    f"{basis}.", expected=text, stated=stated, sources=sources,
@@ -140,6 +145,15 @@ class Judge:
                 out.append((f.value, f.high, f.surface))
         return out
 
+    def _bound(self, claim, right: str, fig: Figure, what: str, sources, basis,
+               as_of) -> ClaimResult:
+        """'More than 4', 'within 30 days': true of the figure on record, but no source
+        states it; said, and left unknown."""
+        return self.result(claim, "unknown", f"{right} per {basis}: consistent with "
+                           f"{fig.surface!r}, but no source gives that figure ({what}).",
+                           expected=right, stated=fig.surface, sources=sources, as_of=as_of,
+                           what=what)
+
     def trade(self, claim: Claim) -> ClaimResult:
         year = int(claim.subject)
         part = claim.extra["part"]
@@ -157,7 +171,10 @@ class Judge:
             return self.result(claim, "unknown", f"No figure on record for {what}{through}.",
                                stated=fig.surface, what=what)
         expected = _usd(value)
-        verdict = "supported" if compare(fig, float(value)) == "same" else "contradicted"
+        how = compare(fig, float(value))
+        if how == "bound_true":
+            return self._bound(claim, expected, fig, what, [cite(row)], RECORD, None)
+        verdict = "supported" if how == "same" else "contradicted"
         lead = f"{expected}, as stated" if verdict == "supported" else \
             f"{expected}, not {fig.surface}"
         return self.result(claim, verdict, f"{lead}: {what}, per Chinese customs as the press "
@@ -525,16 +542,21 @@ def compare(fig: Figure, lo: float, hi: float | None = None, *, exact: bool = Fa
     within the row's range); 'bound_true' when a bound ('within 11 days') holds without
     being the row's figure; else 'differs'."""
     hi = lo if hi is None else hi
+    v = fig.value
     if fig.high is not None:
-        return "same" if (fig.value, fig.high) == (lo, hi) else "differs"
+        return "same" if (v, fig.high) == (lo, hi) else "differs"
+    if fig.hedge == "above":
+        return "bound_true" if lo > v else "differs"
+    if fig.hedge == "below":
+        return "bound_true" if hi < v else "differs"
     tol = fig.tolerance if (fig.scaled or fig.hedge == "about") and not exact else 1e-9
     if fig.decimals < 0:  # converted from weeks or months: only approximately days
         tol = 3.5
-    if lo - tol <= fig.value <= hi + tol:
+    if lo - tol <= v <= hi + tol:
         return "same"
-    if fig.hedge in ("at_most", "below") and hi <= fig.value:
+    if fig.hedge == "at_most" and hi <= v:
         return "bound_true"
-    if fig.hedge in ("above", "at_least") and lo >= fig.value:
+    if fig.hedge == "at_least" and lo >= v:
         return "bound_true"
     return "differs"
 
