@@ -100,6 +100,9 @@ class Judge:
         as_of = row.as_of if isinstance(row, Fact) else None
         sources = [cite(row)]
         stated_value, stated = fig, fig.surface
+        if fig.kind == "multiple" and not rule.base:  # "seven times": a count of times
+            fig = stated_value = Figure("count", fig.value, fig.surface, fig.start, fig.end,
+                                        hedge=fig.hedge, noun="times")
         if fig.kind == "multiple":
             base = self.row(rule.base)
             if base is None or base.value is None:
