@@ -46,7 +46,7 @@ def test_check_command_gives_a_verdict_per_claim(fake_discord, settings, checker
     assert embed["title"] == "Fact-check: Contradicted"
     lines = embed["description"].split("\n\n")
     assert lines[1].startswith("❌ **Contradicted** — “Kim Jong Un has averaged 2.5 visits")
-    assert "1.8 visits a year, not 2.5 visits per year" in lines[1]
+    assert "1.8 visits a year in the Kim Jong Un period, not 2.5 visits per year" in lines[1]
     assert lines[2].startswith("⚠️ **Article and record differ** — “China sent an envoy")
     assert "9 days on the public record" in lines[2]
     names = [f["name"] for f in embed["fields"]]

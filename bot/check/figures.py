@@ -77,8 +77,9 @@ class Figure:
 
     @property
     def tolerance(self) -> float:
-        """Half a unit of the last digit written: 2.7 billion covers 2.65 to 2.75 billion."""
-        return 0.5 * 10 ** -self.decimals * self.scale
+        """Half a unit of the last digit written (2.7 billion covers 2.65 to 2.75 billion),
+        but never more than 5 % of the figure: '1 million' is not 500,000."""
+        return min(0.5 * 10 ** -self.decimals * self.scale, 0.05 * abs(self.value))
 
 
 class _Tok:

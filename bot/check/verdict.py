@@ -83,11 +83,11 @@ class Judge:
                                    f"the {leader} period, as stated, per {ARTICLE}.",
                                    expected=f"{f.value} visits a year", stated=fig.surface,
                                    sources=sources, as_of=ARTICLE_AS_OF, what=what)
-        right = "; ".join(f"{self.store.era(f.era_id).leader} {fmt_number(f.value)}"
-                          for f in facts)
-        return self.result(claim, "contradicted", f"{right} visits a year, not {fig.surface}: "
-                           f"{what}, per {ARTICLE}.", expected=f"{right} visits a year",
-                           stated=fig.surface, sources=sources, as_of=ARTICLE_AS_OF, what=what)
+        right = "; ".join(f"{fmt_number(f.value)} visits a year in the "
+                          f"{self.store.era(f.era_id).leader} period" for f in facts)
+        return self.result(claim, "contradicted", f"{right}, not {fig.surface}, per {ARTICLE}.",
+                           expected=right, stated=fig.surface, sources=sources,
+                           as_of=ARTICLE_AS_OF, what=what)
 
     def figure(self, claim: Claim) -> ClaimResult:
         rule = claim.extra["rule"]
