@@ -77,24 +77,35 @@ _RESOLUTION = re.compile(r"\b(?:unscr|unsc resolution|resolution|res|scr)\s*(\d{
 def find_claims(text: str, parser: Parser, people: list[str], today: date) -> list[Claim]:
     """Every claim in `text`, sentence by sentence and clause by clause."""
     folded_people = [(parser.normalize(p), p) for p in people]
+    people_rx = _any_phrase([f for f, _ in folded_people if f])
     out: list[Claim] = []
     before = ""
     for sentence in split_sentences(text):
-        s_fold = parser.normalize(sentence.text)
+        s_fold = parser.normalize(sentence.text, correct=False)
         p_fold, before = f"{before} {s_fold}".strip(), s_fold
         for clause in split_clauses(sentence):
-            c_fold = parser.normalize(clause.text) if clause != sentence else s_fold
+            c_fold = parser.normalize(clause.text, correct=False) if clause != sentence \
+                else s_fold
+            named = people_rx.findall(c_fold) if people_rx else []
             ctx = Context(
                 sentence=sentence, clause=clause, s_fold=s_fold, c_fold=c_fold, p_fold=p_fold,
                 figures=find_figures(clause.text),
                 dates=find_periods(parser._without_test_refs(c_fold), today),
                 eras=parser._eras(c_fold) or parser._eras(s_fold),
                 tests=parser._tests(c_fold, today)[0] or parser._tests(s_fold, today)[0],
-                people=[p for f, p in folded_people if f and _has(c_fold, [f])],
+                people=[p for f, p in folded_people if f in named],
                 today=today)
             for finder in FINDERS:
                 out += finder(ctx, parser)
     return out
+
+
+def _any_phrase(phrases: list[str]) -> re.Pattern | None:
+    """One pattern finding any of these folded phrases as whole words, longest first."""
+    if not phrases:
+        return None
+    alts = "|".join(re.escape(x) for x in sorted(set(phrases), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)")
 
 
 # -- finders -------------------------------------------------------------------------------
@@ -207,7 +218,7 @@ def person_claims(ctx: Context, parser: Parser) -> list[Claim]:
 def rule_claims(ctx: Context, parser: Parser) -> list[Claim]:
     """Figures and dates checked against the rows the registries name."""
     out = []
-    for rule in rules.FIGURE_RULES:
+    for rule in rules.candidates(rules.FIGURE_RULES, ctx.c_fold):
         if not rule.applies(ctx.c_fold, ctx.p_fold):
             continue
         figs = [f for f in ctx.free(*rule.kinds) if not rule.nouns or f.kind != "count"
@@ -216,8 +227,8 @@ def rule_claims(ctx: Context, parser: Parser) -> list[Claim]:
             out.append(Claim("figure", ctx.clause, rule.id, ctx.take(figs[0]),
                              extra={"rule": rule}))
     dated = False
-    for rule in rules.DATE_RULES:
-        if ctx.dates and not dated and rule.applies(ctx.c_fold, ctx.s_fold):
+    for rule in rules.candidates(rules.DATE_RULES, ctx.c_fold) if ctx.dates else ():
+        if not dated and rule.applies(ctx.c_fold, ctx.s_fold):
             out.append(Claim("date", ctx.clause, rule.id, when=ctx.dates[0],
                              extra={"rule": rule}))
             dated = True

@@ -208,7 +208,8 @@ def find_figures(sentence: str) -> list[Figure]:
     text = dig.text
     taken: list[tuple[int, int]] = []
     figures: list[Figure] = []
-    for kind, rx in _patterns():
+    has_digits = any(ch.isdigit() for ch in text)
+    for kind, rx in _patterns() if has_digits else ():
         for m in rx.finditer(text):
             if any(m.start("num") < e and s < m.end("num") for s, e in taken):
                 continue

@@ -8,16 +8,29 @@ Refs name rows as `fact:ID`, `sanction:ID` or `event:ID`, and for dates `kind:ID
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.engine.normalize import fold
-from bot.engine.parse import _has
 
 
+@lru_cache(maxsize=512)
 def groups(spec: str) -> tuple[tuple[str, ...], ...]:
     """'a|b + c' -> (('a', 'b'), ('c',)), folded like the text they are matched against."""
     return tuple(tuple(fold(a) or a.strip() for a in g.split("|")) for g in spec.split("+")
                  if g.strip())
+
+
+@lru_cache(maxsize=512)
+def _patterns(spec: str) -> tuple[re.Pattern, ...]:
+    """One pattern per group: any of its phrases as whole words (as parse._has matches)."""
+    return tuple(re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in g) + r")(?!\w)")
+                 for g in groups(spec))
+
+
+def _in(text: str, pattern: re.Pattern) -> bool:
+    return pattern.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -33,12 +46,12 @@ class Rule:
         """clause and its context (the sentence, and the one before it) folded: the first
         group must be in the clause itself, the others in the context, `unless` nowhere in
         the clause."""
-        gs = groups(self.match)
-        if not gs or not _has(clause, gs[0]):
+        gs = _patterns(self.match)
+        if not gs or not _in(clause, gs[0]):
             return False
-        if not all(_has(context, g) for g in gs[1:]):
+        if not all(_in(context, g) for g in gs[1:]):
             return False
-        return not any(_has(clause, g) for g in groups(self.unless))
+        return not any(_in(clause, g) for g in _patterns(self.unless))
 
 
 @dataclass(frozen=True)
@@ -184,3 +197,22 @@ DATE_RULES: tuple[DateRule, ...] = (
 
 # A resolution named by number ("UNSCR 2321", "Resolution 2397") and a verb of adoption.
 RESOLUTION_VERBS = ("adopted|passed|approved|voted|unanimously|agreed").split("|")
+
+
+@lru_cache(maxsize=4)
+def _key_index(rules: tuple[Rule, ...]) -> tuple[re.Pattern, dict[str, tuple[Rule, ...]]]:
+    """One pattern over the first group of every rule, and which rules each phrase starts."""
+    starts: dict[str, list[Rule]] = {}
+    for rule in rules:
+        for phrase in groups(rule.match)[0]:
+            starts.setdefault(phrase, []).append(rule)
+    alts = "|".join(re.escape(p) for p in sorted(starts, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)"), {k: tuple(v) for k, v in starts.items()}
+
+
+def candidates(rules: tuple[Rule, ...], clause: str) -> list[Rule]:
+    """The rules whose first group is in the clause (one search, not one per rule), in
+    registry order."""
+    pattern, starts = _key_index(rules)
+    hit = {r.id for phrase in set(pattern.findall(clause)) for r in starts[phrase]}
+    return [r for r in rules if r.id in hit]
