@@ -57,6 +57,12 @@ def targets(results: dict) -> list[dict]:
     else:
         rows.append(_row("Datasette round trip ÷ engine (medians)", "≥ 5×", "–", None,
                          sh["datasette"].get("skipped", "")))
+    chk = sh.get("check")
+    if chk:
+        med = chk["timing"]["median_ms"]
+        rows.append(_row(f"fact-check a {chk['words']:,}-word draft, warm median", "≤ 50 ms",
+                         f"{ms(med)} ms", med <= 50,
+                         f"p99 {ms(chk['timing']['p99_ms'])} ms; {chk['claims']} claims"))
     big = _largest(results)
     if big:
         p99 = big["by_intent"]["overall"]["p99_ms"]
@@ -107,10 +113,26 @@ def markdown(results: dict) -> str:
                     [[t["name"], t["target"], t["value"], _verdict(t["ok"]), t["note"]]
                      for t in results["targets"]])
     lines += _shipped(results["shipped"])
+    lines += _check(results["shipped"].get("check"))
     lines += _cold(results.get("cold_start", {}))
     lines += _bot(results.get("bot", {}))
     lines += _scale(results.get("scale", {}))
     return "\n".join(lines)
+
+
+def _check(chk: dict | None) -> list[str]:
+    if not chk:
+        return []
+    t, h = chk["timing"], chk["heldout"]
+    verdicts = ", ".join(f"{n} {v}" for v, n in sorted(chk["verdicts"].items()))
+    lines = ["## Fact-check: a 2,000-word draft", ""]
+    lines += _table(["words", "claims found", "rounds", "median ms", "p99 ms", "min ms"],
+                    [[f"{chk['words']:,}", chk["claims"], t["n"], ms(t["median_ms"]),
+                      ms(t["p99_ms"]), ms(t["min_ms"])]])
+    lines += [f"Verdicts in the draft: {verdicts}. Held-out claims "
+              f"(`python -m bench.check_accuracy`): {h['right']}/{h['total']} right "
+              f"({h['accuracy']:.0%}), false 'supported': {h['false_supported']}.", ""]
+    return lines
 
 
 def _shipped(sh: dict) -> list[str]:

@@ -6,7 +6,8 @@ bench/out/results.json and bench/out/report.md and printed.
 3. cold start of `dandong ask`, and the bot's start to READY against the Discord stand-in;
 4. scale: synthetic visit lists (10k, 100k, 1M): build time, file size, latency per intent,
    and how indexed lookups grow with size;
-5. the bot's RSS after READY and while answering 10,000 questions.
+5. the bot's RSS after READY and while answering 10,000 questions;
+6. fact-checking a 2,000-word draft (warm), and the verdict accuracy on the held-out claims.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--bot-starts", type=int, default=3, help="default: %(default)s")
     ap.add_argument("--answers", type=int, default=10_000,
                     help="questions the bot answers for the memory check (default: %(default)s)")
+    ap.add_argument("--check-rounds", type=int, default=50,
+                    help="checks of the 2,000-word draft, warm (default: %(default)s)")
     ap.add_argument("--no-datasette", action="store_true", help="skip the Datasette comparison")
     ap.add_argument("--no-bot", action="store_true", help="skip the Discord bot measurements")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: bench/out")
@@ -87,6 +90,10 @@ def shipped(work: Path, args: argparse.Namespace, questions: list[str]) -> tuple
            "by_intent": latency.by_intent(eng),
            "sql_overall": summary(s for rec in sql.values() for s in rec["samples"])}
     out["datasette"] = datasette_part(kb, lks, eng, args)
+    from bench.check import check_part
+
+    log(f"fact-check: a 2,000-word draft, {args.check_rounds} rounds; held-out accuracy")
+    out["check"] = check_part(kb, args.check_rounds)
     out["questions"] = {
         q: {"intent": rec["intent"], "found": rec["found"], "engine": summary(rec["samples"]),
             "sql": summary(rec["sql"]["samples"]), "sql_rows": rec["sql"]["rows"],

@@ -22,7 +22,8 @@ def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench_out")
     code = run.main(["--sizes", "200,400", "--rounds", "2", "--datasette-rounds", "1",
                      "--scale-rounds", "1", "--lookup-rounds", "3", "--cold-runs", "1",
-                     "--bot-starts", "1", "--answers", "20", "--out", str(out)])
+                     "--bot-starts", "1", "--answers", "20", "--check-rounds", "2",
+                     "--out", str(out)])
     assert code == 0
     assert (out / "report.md").read_text().startswith("# Benchmark report")
     return json.loads((out / "results.json").read_text())
@@ -38,6 +39,13 @@ def test_every_part_reports(results):
     assert "visit by id" in results["scale"]["growth"]["lookups"]
     assert [t["name"] for t in results["targets"]][:2] == [
         "engine p99, shipped knowledge base", "engine median ÷ raw-SQL median"]
+
+
+def test_fact_check_is_measured(results):
+    chk = results["shipped"]["check"]
+    assert chk["words"] == 2000 and chk["claims"] > 10 and chk["timing"]["n"] == 2
+    assert chk["heldout"]["total"] >= 25
+    assert any(t["name"].startswith("fact-check a 2,000-word draft") for t in results["targets"])
 
 
 def test_datasette_serves_the_same_rows(results):

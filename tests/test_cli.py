@@ -94,8 +94,10 @@ def test_build_command_reports_row_counts(cli_env, tmp_path):
     assert (tmp_path / "kb.db").exists()
 
 
-def test_ask_path_imports_no_heavy_modules(cli_env):
-    code = ("import sys; from bot.cli import main; main(['ask', 'visits in Hu era']);"
+@pytest.mark.parametrize("argv", [["ask", "visits in Hu era"],
+                                  ["check", "Xi Jinping came to power in 2012."]])
+def test_ask_path_imports_no_heavy_modules(cli_env, argv):
+    code = (f"import sys; from bot.cli import main; main({argv!r});"
             "heavy = [m for m in ('discord', 'matplotlib', 'dateparser', 'aiohttp') "
             "if m in sys.modules]; print('HEAVY', heavy)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

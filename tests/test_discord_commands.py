@@ -97,10 +97,10 @@ def test_help_lists_every_command_with_an_example(fake_discord, settings):
     assert flags(reply) & EPHEMERAL
     (embed,) = reply.body["data"]["embeds"]
     names = [f["name"] for f in embed["fields"]]
-    assert names[:6] == ["/ask", "/visits", "/test", "/sanctions", "/source", "/help"]
-    assert names[-1] == "Or mention me"
-    assert set(names[6:-1]) <= {"/chart", "/digest"}  # installed beside ours
-    assert all("Example: `/" in f["value"] for f in embed["fields"][:-1])
+    assert names[:7] == ["/ask", "/visits", "/test", "/sanctions", "/source", "/help", "/check"]
+    assert names[-2:] == ["Fact-check a message", "Or mention me"]
+    assert set(names[7:-2]) <= {"/chart", "/digest"}  # installed beside ours
+    assert all("Example: `/" in f["value"] for f in embed["fields"][:-2])
     assert_never_pings(fake_discord)
 
 
@@ -111,8 +111,10 @@ def test_synced_tree_has_choices_and_autocomplete(fake_discord, settings):
 
     put = run_bot(settings, scenario)
     tree = {c["name"]: c for c in put.body}
-    assert list(tree)[:6] == ["ask", "visits", "test", "sanctions", "source", "help"]
-    assert all(c["description"] for c in put.body)
+    assert list(tree)[:7] == ["ask", "visits", "test", "sanctions", "source", "help", "check"]
+    assert all(c["description"] for c in put.body if c.get("type", 1) == 1)
+    menu = tree["Fact-check with Dandong"]
+    assert menu["type"] == 3 and "description" not in menu  # a message context menu
     era = tree["visits"]["options"][0]
     assert [c["value"] for c in era["choices"]] == [
         "Hu Jintao", "Xi Jinping", "Kim Jong Il", "Kim Jong Un", "Jiang Zemin", "Mao Zedong",

@@ -1,4 +1,4 @@
-"""The `dandong` command: ask, console, build, import, digest, chart, serve, sync."""
+"""The `dandong` command: ask, check, console, build, import, digest, chart, serve, sync."""
 
 from __future__ import annotations
 
@@ -72,6 +72,31 @@ def cmd_ask(args: argparse.Namespace, settings) -> int:
         from bot.cli.render import render_text
 
         print(render_text(answer))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings) -> int:
+    """Fact-check a text: a verdict for each claim in it."""
+    parts = list(args.text)
+    if parts == ["-"]:
+        text = sys.stdin.read()
+    elif "-" in parts:
+        raise UsageError("dandong check: '-' (read the text from stdin) must be the only "
+                         "argument")
+    else:
+        text = " ".join(parts)
+    if not text.strip():
+        raise UsageError("dandong check: the text is empty; try: dandong check "
+                         "\"Kim Jong Un has averaged 1.8 visits a year\" (or - to read stdin)")
+    from bot.check import Checker
+
+    report = Checker(_store(settings)).check(text, today=args.today)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        from bot.cli.render import render_report
+
+        print(render_report(report))
     return 0
 
 
@@ -151,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ask", cmd_ask, "answer a question, e.g. dandong ask \"visits in Hu era\"")
     p.add_argument("question", nargs="*", help="the question, in plain words")
     p.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    p.add_argument("--today", type=_iso_date, help="treat this date (YYYY-MM-DD) as today")
+
+    p = add("check", cmd_check, "fact-check a text: a verdict on each claim in it, e.g. "
+            "dandong check \"Kim Jong Un has averaged 2.5 visits a year\"")
+    p.add_argument("text", nargs="*", help="the text to check, or - to read it from stdin")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--today", type=_iso_date, help="treat this date (YYYY-MM-DD) as today")
 
     p = add("console", cmd_console, "interactive prompt (the default with no arguments)")

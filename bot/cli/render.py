@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.check.report import LABEL, Report
 from bot.engine.answer import Answer
 from bot.engine.sources import long_date
 
@@ -40,4 +41,24 @@ def render_text(answer: Answer, max_sources: int = 6) -> str:
     if answer.suggestions:
         out.append("")
         out.append("Try: " + " · ".join(answer.suggestions))
+    return "\n".join(out)
+
+
+MARK = {"supported": "✅", "contradicted": "❌", "discrepancy": "⚠️", "unknown": "❔"}
+
+
+def render_report(report: Report, max_sources: int = 8) -> str:
+    """A fact-check for a terminal: the verdict, one line per claim (right figure first),
+    then the sources."""
+    out = [report.answer.split("\n", 1)[0], ""]
+    for c in sorted(report.claims, key=lambda c: c.start):
+        out.append(f"{MARK[c.verdict]} {LABEL[c.verdict]}: \u201c{trim(c.span, 120)}\u201d")
+        out.append(f"   {c.answer}")
+    if not report.claims:
+        out = [report.answer]
+    if report.sources:
+        out += ["", "Sources:"]
+        out += [f"  {source_line(s)}" for s in report.sources[:max_sources]]
+        if len(report.sources) > max_sources:
+            out.append(f"  … and {len(report.sources) - max_sources} more")
     return "\n".join(out)

@@ -22,6 +22,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.check.report import Report
 from bot.config import DEFAULT_API_BASE, Settings
 from bot.discord import render
 from bot.discord.chart_cog import install_chart_command
@@ -34,6 +35,7 @@ from bot.errors import DandongError
 log = logging.getLogger("dandong.discord")
 
 AnswerFn = Callable[[str, date | None], Answer]
+CheckFn = Callable[[str, date | None], Report]
 SourceLookup = Callable[[str], Source | None]
 Producer = Callable[[], render.Reply]
 
@@ -50,6 +52,7 @@ class KnowledgeSeams:
         self._settings = settings
         self._lock = threading.Lock()
         self._engine: Any = None
+        self._checker: Any = None
 
     def engine(self) -> Any:
         """The engine, opened on first use."""
@@ -64,6 +67,16 @@ class KnowledgeSeams:
     def ask(self, question: str, today: date | None = None) -> Answer:
         """bot.engine's answer to `question`."""
         return self.engine().ask(question, today)
+
+    def check(self, text: str, today: date | None = None) -> Report:
+        """bot.check's report on `text`, over the same knowledge base."""
+        store = self.engine().store
+        with self._lock:
+            if self._checker is None:
+                from bot.check import Checker
+
+                self._checker = Checker(store)
+        return self._checker.check(text, today)
 
     def lookup_source(self, source_id: str) -> Source | None:
         """The citation for any knowledge row id (fact, visit, sanction, test_N, era_ID)."""
@@ -148,6 +161,7 @@ class DandongMixin:
         *,
         answer: AnswerFn | None = None,
         source_lookup: SourceLookup | None = None,
+        check: CheckFn | None = None,
         catalog: Catalog | None = None,
         today: Callable[[], date] | None = None,
         tuning: Tuning | None = None,
@@ -156,12 +170,14 @@ class DandongMixin:
         self.settings = settings
         self.tuning = tuning or Tuning()
         self.catalog = catalog or Catalog()
-        if answer is None or source_lookup is None:
+        if answer is None or source_lookup is None or check is None:
             knowledge = KnowledgeSeams(settings)
             answer = answer or knowledge.ask
             source_lookup = source_lookup or knowledge.lookup_source
+            check = check or knowledge.check
         self._answer = answer
         self._lookup = source_lookup
+        self._check = check
         self._today = today or (lambda: datetime.now(settings.digest_tz).date())
         self.cooldown = Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
         # One worker: answers take milliseconds, and SQLite connections stay on one thread.
@@ -239,6 +255,19 @@ class DandongMixin:
 
         return produce
 
+    def check_producer(self, text: str, *, ephemeral: bool = False) -> Producer:
+        """A function that fact-checks `text` and renders the verdicts."""
+
+        def produce() -> render.Reply:
+            if not text.strip():
+                return render.error_reply("That message has no text to check (an embed or "
+                                          "attachment only, or content Discord did not send).")
+            report = self._check(text, self._today())
+            return render.check_reply(report, ephemeral=ephemeral,
+                                      page_chars=self.tuning.page_chars)
+
+        return produce
+
     def source_producer(self, source_id: str, known_ids: Sequence[str] = ()) -> Producer:
         """A function that looks up a source and renders it (or the nearest ids)."""
 
@@ -251,7 +280,8 @@ class DandongMixin:
 
     # -- interactions ---------------------------------------------------------------------------
     async def respond(
-        self, interaction: discord.Interaction, produce: Producer, *, cooldown: bool = True
+        self, interaction: discord.Interaction, produce: Producer, *, cooldown: bool = True,
+        private: bool = False,
     ) -> None:
         """Answer an interaction: cooldown, produce off the loop (deferring if slow), send.
         The error boundary: a failure is logged with its traceback and the user gets a short
@@ -262,22 +292,24 @@ class DandongMixin:
                 if wait > 0:
                     await self._send_interaction(interaction, render.cooldown_reply(wait), False)
                     return
-                reply, deferred = await self._produce(interaction, produce)
-                await self._send_interaction(interaction, reply, deferred)
+                reply, deferred = await self._produce(interaction, produce, private)
+                await self._send_interaction(interaction, reply, deferred, private)
             except Exception as exc:
                 await self._interaction_failed(interaction, exc)
 
     async def _produce(
-        self, interaction: discord.Interaction, produce: Producer
+        self, interaction: discord.Interaction, produce: Producer, private: bool = False
     ) -> tuple[render.Reply, bool]:
         future = asyncio.get_running_loop().run_in_executor(self._executor, produce)
         done, _ = await asyncio.wait({future}, timeout=self.tuning.defer_after)
         if not done:
-            await interaction.response.defer(thinking=True)
+            # A private reply defers privately: the "thinking…" is then the asker's alone.
+            await interaction.response.defer(thinking=True, ephemeral=private)
         return await future, not done
 
     async def _send_interaction(
-        self, interaction: discord.Interaction, reply: render.Reply, deferred: bool
+        self, interaction: discord.Interaction, reply: render.Reply, deferred: bool,
+        private: bool = False,
     ) -> None:
         view = self._view_for(reply, interaction.user.id)
         kwargs = _message_kwargs(reply, view)
@@ -287,7 +319,7 @@ class DandongMixin:
             if response is not None and isinstance(response.resource, discord.InteractionMessage):
                 message = response.resource
         else:
-            if reply.ephemeral:  # the public "thinking…" message cannot turn ephemeral
+            if reply.ephemeral and not private:  # a public "thinking…" cannot turn ephemeral
                 await interaction.delete_original_response()
             message = await interaction.followup.send(
                 ephemeral=reply.ephemeral, wait=True, **kwargs)
@@ -347,8 +379,12 @@ class DandongMixin:
                     if self.cooldown.first_refusal(message.author.id):
                         await self._send_message(message, render.cooldown_reply(wait))
                     return
+                to_check = render.check_request(question)
                 if not question:
                     reply = help_reply(self.tree.get_commands(), self.catalog)
+                elif to_check is not None:
+                    reply = await asyncio.get_running_loop().run_in_executor(
+                        self._executor, self.check_producer(to_check))
                 else:
                     reply = await asyncio.get_running_loop().run_in_executor(
                         self._executor, self.question_producer(question))
@@ -412,12 +448,13 @@ class ShardedDandongBot(DandongMixin, discord.AutoShardedClient):
 
 def create_bot(settings: Settings, **seams: Any) -> DandongBot | ShardedDandongBot:
     """The client for these settings: sharded when SHARD_COUNT is set. `seams` are passed
-    to DandongMixin (answer, source_lookup, catalog, today, tuning); without an answer
+    to DandongMixin (answer, source_lookup, check, catalog, today, tuning); without an answer
     function, the knowledge base in `settings` answers and supplies the choices."""
     if seams.get("answer") is None:
         knowledge = KnowledgeSeams(settings)
         seams["answer"] = knowledge.ask
         seams.setdefault("source_lookup", knowledge.lookup_source)
+        seams.setdefault("check", knowledge.check)
         seams.setdefault("catalog", knowledge.catalog())
     if settings.shard_count:
         ids = list(settings.shard_ids) if settings.shard_ids else None

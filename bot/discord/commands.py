@@ -38,6 +38,8 @@ DEFAULT_EXAMPLES = (
     "when did Xi Jinping visit Pyongyang", "visits in Kim Jong Un era", "trade share",
     "UNSCR 2270",
 )
+CONTEXT_MENU_NAME = "Fact-check with Dandong"
+CHECK_TEXT_MAX = 4000
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
             "ninth", "tenth")
 
@@ -105,6 +107,7 @@ HELP_EXAMPLES = {
     "sanctions": "/sanctions topic:coal ban",
     "source": "/source id:<the id shown under an answer>",
     "help": "/help",
+    "check": "/check text:Kim Jong Un has averaged 2.5 visits per year",
     "chart": "/chart kind:timeline from:2016 to:2017-12",
     "digest": "/digest preview",
 }
@@ -138,7 +141,8 @@ class DandongTree(app_commands.CommandTree):
 
 
 def install_commands(tree: app_commands.CommandTree, catalog: Catalog) -> None:
-    """Add /ask, /visits, /test, /sanctions, /source and /help to `tree`."""
+    """Add /ask, /visits, /test, /sanctions, /source, /help, /check and the message menu
+    "Fact-check with Dandong" to `tree`."""
     for command in build_commands(catalog):
         tree.add_command(command)
 
@@ -155,6 +159,8 @@ class Responder(Protocol):
     def question_producer(self, question: str, extra_fields=()): ...
 
     def source_producer(self, source_id: str, known_ids): ...
+
+    def check_producer(self, text: str, *, ephemeral: bool = False): ...
 
 
 def _bot(interaction: discord.Interaction) -> Responder:
@@ -225,6 +231,21 @@ def build_commands(catalog: Catalog) -> list[app_commands.Command]:
     async def source_autocomplete(interaction: discord.Interaction, current: str):
         return _choices(match_choices(catalog.source_ids, current))
 
+    @app_commands.command(name="check")
+    @app_commands.describe(text="A sentence or paragraph to fact-check, e.g. from a draft")
+    async def check(
+        interaction: discord.Interaction, text: app_commands.Range[str, 1, CHECK_TEXT_MAX]
+    ) -> None:
+        """Fact-check a sentence or paragraph: a verdict on each claim, with sources."""
+        bot = _bot(interaction)
+        await bot.respond(interaction, bot.check_producer(text))
+
+    @app_commands.context_menu(name=CONTEXT_MENU_NAME)
+    async def check_message(interaction: discord.Interaction, message: discord.Message) -> None:
+        bot = _bot(interaction)
+        await bot.respond(interaction, bot.check_producer(message.content, ephemeral=True),
+                          private=True)
+
     @app_commands.command(name="help")
     async def help_command(interaction: discord.Interaction) -> None:
         """What Dandong can answer, with examples."""
@@ -232,13 +253,14 @@ def build_commands(catalog: Catalog) -> list[app_commands.Command]:
         commands = bot.tree.get_commands()
         await bot.respond(interaction, lambda: help_reply(commands, catalog), cooldown=False)
 
-    return [ask, visits, test, sanctions, source, help_command]
+    return [ask, visits, test, sanctions, source, help_command, check, check_message]
 
 
 def help_reply(commands: Sequence[app_commands.Command | app_commands.Group],
                catalog: Catalog) -> render.Reply:
     """The /help reply (also sent for an empty mention): every command in the tree."""
-    lines = [(c.name, c.description, HELP_EXAMPLES.get(c.name, f"/{c.name}")) for c in commands]
+    lines = [(c.name, c.description, HELP_EXAMPLES.get(c.name, f"/{c.name}")) for c in commands
+             if not isinstance(c, app_commands.ContextMenu)]
     return render.help_reply(lines, catalog.examples)
 
 

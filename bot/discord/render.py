@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.check.report import LABEL, SEVERITY, Report
 from bot.engine.answer import Answer, Source
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
@@ -247,6 +248,49 @@ def answer_reply(
     return Reply(pages=pages)
 
 
+# One mark per verdict, always followed by the verdict in words (screen readers say the
+# words; the mark is for the eye).
+VERDICT_MARK = {"supported": "✅", "contradicted": "❌", "discrepancy": "⚠️", "unknown": "❔"}
+VERDICT_COLOUR = {"supported": COLOUR_FOUND, "contradicted": COLOUR_ERROR,
+                  "discrepancy": 0xC98A1B, "unknown": COLOUR_NOT_FOUND}
+SPAN_CHARS = 140
+
+
+def claim_line(claim) -> str:
+    """One claim: mark, verdict in words, what the text says, then the figure on record."""
+    span = clip(escape_text(" ".join(claim.span.split())), SPAN_CHARS)
+    return (f"{VERDICT_MARK[claim.verdict]} **{LABEL[claim.verdict]}** — “{span}”\n"
+            f"{escape_text(claim.answer)}")
+
+
+def check_reply(report: Report, *, ephemeral: bool = False,
+                page_chars: int = PAGE_CHARS) -> Reply:
+    """A fact-check: one embed per page, one line per claim (worst first), the sources as
+    fields; private when `ephemeral` (the context menu: the checker sees it, not the channel)."""
+    claims = sorted(report.claims, key=lambda c: (-SEVERITY[c.verdict], c.start))
+    if claims:
+        head = escape_text(report.answer.split("\n", 1)[0])
+        text = head + "\n\n" + "\n\n".join(claim_line(c) for c in claims)
+    else:
+        text = escape_text(report.answer)
+    chunks = paginate(text, page_chars)
+    fields = sources_fields(report.sources)
+    pages = []
+    for i, chunk in enumerate(chunks, 1):
+        bits = [f"As of {report.as_of}"] if report.as_of else []
+        if len(chunks) > 1:
+            bits.append(f"Page {i} of {len(chunks)}")
+        bits.append("Dandong fact-check")
+        pages.append(fit_embed({
+            "title": clip(f"Fact-check: {LABEL[report.verdict]}", TITLE_MAX),
+            "description": chunk,
+            "color": VERDICT_COLOUR[report.verdict],
+            "fields": fields,
+            "footer": {"text": " · ".join(bits)},
+        }))
+    return Reply(pages=tuple(pages), ephemeral=ephemeral)
+
+
 def _answer_embed(answer: Answer, text: str, fields: list[dict], page: int, pages: int) -> dict:
     embed: dict = {
         "title": clip(escape_text(answer.question.strip()) or "Your question", TITLE_MAX),
@@ -287,7 +331,10 @@ def help_reply(commands: Sequence[tuple[str, str, str]], examples: Sequence[str]
     """What Dandong can answer: each command with an example, then example questions."""
     fields = [field(f"/{name}", f"{desc}\nExample: `{example}`")
               for name, desc, example in commands]
-    fields.append(field("Or mention me", "@Dandong visits in Hu era — or send me a DM."))
+    fields.append(field("Fact-check a message", "Right-click (or long-press) a message → "
+                        "Apps → Fact-check with Dandong: only you see the verdict."))
+    fields.append(field("Or mention me", "@Dandong visits in Hu era — or send me a DM. "
+                        "Start with check: to fact-check what follows."))
     asks = "\n".join(f"• {escape_text(q)}" for q in examples[:10])
     embed = {
         "title": "Dandong: China–North Korea relations, from sourced facts",
@@ -331,6 +378,15 @@ def button_label(question: str) -> str:
 def choice_name(text: str) -> str:
     """A choice shown in a slash-command menu (100 characters at most)."""
     return clip(" ".join(text.split()), CHOICE_MAX)
+
+
+_CHECK_PREFIX = re.compile(r"^\s*check\s*:\s*", re.I)
+
+
+def check_request(question: str) -> str | None:
+    """The text to fact-check when a mention or DM starts with 'check:', else None."""
+    m = _CHECK_PREFIX.match(question)
+    return question[m.end():] if m else None
 
 
 def strip_bot_mention(content: str, bot_id: int) -> str:

@@ -157,3 +157,71 @@ def parse_with_dateparser(text: str, today: date) -> Period | None:
     if unit == "month":
         return Period(date(d.year, d.month, 1), _month_end(d.year, d.month), m[0])
     return Period(d, d, m[0])
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date expression as written: a day, a month, a year, a span of years, or a day of a
+    month with no year ('March 1', kept as precision 'monthday' on the year 2000)."""
+
+    period: Period
+    precision: str  # day, month, year, range, monthday
+
+    def matches(self, iso: str) -> bool:
+        """Whether a row's date (YYYY, YYYY-MM or YYYY-MM-DD) agrees at the precision written."""
+        if self.precision == "monthday":
+            return len(iso) == 10 and iso[5:] == self.period.start.isoformat()[5:]
+        start, end = self.period.start.isoformat(), self.period.end.isoformat()
+        if len(iso) < 10:  # the row knows only the month or year: compare at that precision
+            return start[:len(iso)] <= iso <= end[:len(iso)]
+        return start <= iso <= end
+
+
+def find_periods(folded: str, today: date) -> list[DateMention]:
+    """Every date expression in folded text, in order; impossible ones are left out."""
+    folded = _NOT_DATES.sub(" ", folded)
+    found: list[tuple[int, int, DateMention]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or b <= s for a, b, _ in found)
+
+    def add(m: re.Match, mention: DateMention) -> None:
+        found.append((m.start(), m.end(), mention))
+
+    for m in _ISO.finditer(folded):
+        try:
+            d = _day(int(m[1]), int(m[2]), int(m[3]), m[0], today)
+        except DateProblem:
+            continue
+        add(m, DateMention(Period(d, d, d.isoformat()), "day"))
+    for rx, order in ((_MDY, "md"), (_DMY, "dm")):
+        for m in rx.finditer(folded):
+            if not free(m.start(), m.end()):
+                continue
+            mon, day = (m[1], m[2]) if order == "md" else (m[2], m[1])
+            if not 1 <= int(day) <= 31:
+                continue
+            try:
+                if m[3]:
+                    d = _day(int(m[3]), MONTHS[mon], int(day), m[0], today)
+                    add(m, DateMention(Period(d, d, d.isoformat()), "day"))
+                else:
+                    d = date(2000, MONTHS[mon], int(day))
+                    add(m, DateMention(Period(d, d, f"{calendar.month_name[d.month]} "
+                                                    f"{d.day}"), "monthday"))
+            except (DateProblem, ValueError):
+                continue
+    for m in _MY.finditer(folded):
+        if free(m.start(), m.end()) and MIN_YEAR <= int(m[2]) <= today.year + 1:
+            y, mo = int(m[2]), MONTHS[m[1]]
+            add(m, DateMention(Period(date(y, mo, 1), _month_end(y, mo),
+                                      f"{calendar.month_name[mo]} {y}"), "month"))
+    for m in _RANGE.finditer(folded):
+        a, b = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
+        if free(m.start(), m.end()) and MIN_YEAR <= a <= b <= today.year + 1:
+            add(m, DateMention(Period(date(a, 1, 1), date(b, 12, 31), f"{a} to {b}"), "range"))
+    for m in _YEAR.finditer(folded):
+        y = int(m[1])
+        if free(m.start(), m.end()) and MIN_YEAR <= y <= today.year + 1:
+            add(m, DateMention(Period(date(y, 1, 1), date(y, 12, 31), str(y)), "year"))
+    return [mention for _, _, mention in sorted(found, key=lambda t: t[0])]

@@ -163,9 +163,13 @@ class Parser:
                 for alt in group:
                     self.known.update(alt.split())
 
-    def normalize(self, text: str) -> str:
+    def normalize(self, text: str, *, correct: bool = True) -> str:
+        """Folded text with abbreviations spelled out and, unless `correct` is False (a long
+        draft, where typos are rare and speed counts), one-letter typos fixed."""
         tokens = fold(clean(text)).split()
         tokens = [ABBREVIATIONS.get(t, t) for t in tokens]
+        if not correct:
+            return " ".join(" ".join(tokens).split())
         return " ".join(_correct(" ".join(tokens).split(), self.known))
 
     def parse(self, question: str, today: date) -> Query:

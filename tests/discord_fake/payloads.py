@@ -168,3 +168,12 @@ def command_data(name: str, options: dict[str, Any], *, command_id: str,
             o["focused"] = True
         opts.append(o)
     return {"id": command_id, "name": name, "type": 1, "options": opts}
+
+
+def message_command_data(name: str, target: dict[str, Any], *,
+                         command_id: str) -> dict[str, Any]:
+    """The `data` of a message context-menu command (APPLICATION_COMMAND, command type 3):
+    the target message's id, and the message itself under `resolved.messages`."""
+    resolved = {k: v for k, v in target.items() if k != "member"}  # as Discord resolves it
+    return {"id": command_id, "name": name, "type": 3, "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: resolved}}}

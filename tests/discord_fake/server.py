@@ -313,8 +313,10 @@ class FakeDiscord:
 
     def _commands(self, method: str, scope: str, body: Any) -> web.Response:
         if method == "PUT":
+            # Discord answers with every field; context menus are sent without a description
+            # and come back with an empty one.
             self.commands[scope] = [
-                {**c, "id": p.snowflake(), "application_id": str(p.APP_ID),
+                {"description": "", **c, "id": p.snowflake(), "application_id": str(p.APP_ID),
                  "version": p.snowflake(),
                  **({"guild_id": scope} if scope != "global" else {})} for c in body]
         return _json(self.commands.get(scope, []))
@@ -493,6 +495,12 @@ class FakeDiscord:
                     **options: Any) -> dict:
         """Run /name with these options as user `who`."""
         data = p.command_data(name, options, command_id=self.command_id(name))
+        return await self.interact(p.interaction(2, data, who=who, guild=guild))
+
+    async def message_command(self, name: str, target: dict, who: dict = p.ASKER,
+                              guild: bool = True) -> dict:
+        """Choose Apps -> `name` on message `target` (a message payload) as user `who`."""
+        data = p.message_command_data(name, target, command_id=self.command_id(name))
         return await self.interact(p.interaction(2, data, who=who, guild=guild))
 
     async def autocomplete(self, name: str, focused: str, **options: Any) -> dict:
