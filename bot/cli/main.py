@@ -52,7 +52,7 @@ def load_cli_settings(args: argparse.Namespace):
 def _store(settings):
     from knowledge.store import open_store
 
-    return open_store(settings.db_path, settings.data_dir)
+    return open_store(settings.db_path, settings.data_dir, curation_db=settings.curation_db)
 
 
 # -- subcommands ---------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def cmd_build(args: argparse.Namespace, settings) -> int:
     """Validate the data files and (re)build the knowledge base."""
     from knowledge.build import DATA_DIR, build
 
-    counts = build(settings.db_path, settings.data_dir or DATA_DIR)
+    counts = build(settings.db_path, settings.data_dir or DATA_DIR, settings.curation_db)
     print(f"built {settings.db_path}")
     for table, n in counts.items():
         print(f"  {table:16} {n:>8} rows")
@@ -101,7 +101,8 @@ def cmd_import(args: argparse.Namespace, settings) -> int:
     result = import_visits(
         Path(args.file), data_dir=settings.data_dir or DATA_DIR, db_path=settings.db_path,
         mapping=parse_mapping(args.map), label=args.label, source=args.source,
-        covers_from=args.covers_from, covers_to=args.covers_to, synthetic=args.synthetic)
+        covers_from=args.covers_from, covers_to=args.covers_to, synthetic=args.synthetic,
+        curation_db=settings.curation_db)
     print(f"imported {result['rows']} visits covering {result['covers_from']} to "
           f"{result['covers_to']}; rebuilt {settings.db_path}")
     return 0

@@ -58,7 +58,8 @@ class KnowledgeSeams:
                 from bot.engine import Engine
                 from knowledge.store import open_store
 
-                self._engine = Engine(open_store(self._settings.db_path, self._settings.data_dir))
+                s = self._settings
+                self._engine = Engine(open_store(s.db_path, s.data_dir, curation_db=s.curation_db))
             return self._engine
 
     def ask(self, question: str, today: date | None = None) -> Answer:
