@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.engine import Engine
+from bot.engine.answer import Answer, Provenance, Source
 from knowledge import overlay
 from knowledge.build import build, is_stale
 from knowledge.curation import Actor, CurationStore, read_approved
@@ -225,3 +226,27 @@ def test_export_writes_rows_once_and_the_build_keeps_their_provenance(tmp_path, 
     assert store.visit(a.row_id).visitor == "Li Testperson"
     assert store.fact(f.row_id).quote == "the bridge opened to lorries"
     assert store.team_row(a.row_id).approved_by == "carol"
+
+
+# -- how a team row is shown -------------------------------------------------------------------
+TEAM_SOURCE = Source("team_visit_3", "public_record", "", URL,
+                     Provenance(3, "alice", "carol **bold** @everyone", "2026-12-01", URL))
+
+
+def test_cli_and_discord_mark_a_team_row():
+    from bot.cli.render import source_line
+    from bot.discord.render import source_field
+
+    assert source_line(TEAM_SOURCE) == (
+        "[team_visit_3] added by the team on 2026-12-01 (approved by carol **bold** @everyone), "
+        f"source {URL}")
+    field = source_field(TEAM_SOURCE)
+    assert field["name"] == "Added by the team · team\\_visit\\_3"
+    assert field["value"] == ("Added by the team on 2026-12-01 (approved by carol \\*\\*bold\\*\\* "
+                              f"@\u200beveryone), source {URL}")
+    plain = Source("visit_1", "public_record", "", URL)
+    assert source_line(plain) == f"[visit_1] public record: {URL}"
+    assert "provenance" not in Answer("q", "i", True, "a", sources=(plain,)).to_dict()["sources"][0]
+    d = Answer("q", "i", True, "a", sources=(TEAM_SOURCE,)).to_dict()["sources"][0]
+    assert d["provenance"]["approved_by"].startswith("carol")
+    assert d["provenance"]["text"].startswith("added by the team on 2026-12-01")

@@ -68,10 +68,11 @@ class KnowledgeSeams:
 
     def lookup_source(self, source_id: str) -> Source | None:
         """The citation for any knowledge row id (fact, visit, sanction, test_N, era_ID)."""
-        from bot.engine.sources import cite
+        from bot.engine.sources import cite, with_provenance
 
-        row = self.engine().store.lookup(source_id)
-        return cite(row) if row is not None else None
+        store = self.engine().store
+        row = store.lookup(source_id)
+        return with_provenance(store, [cite(row)])[0] if row is not None else None
 
     def catalog(self) -> Catalog:
         """Eras, tests and source ids from the knowledge base; the defaults if it is unreadable."""
