@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from knowledge import curation, proposals
@@ -69,9 +70,27 @@ def merge(tables: dict[str, list[dict]], curation_db: Path | None) -> Overlay:
     return out
 
 
+def known_rows(kb) -> list[tuple[tuple, str]]:
+    """(key, id) of every curated visit, fact and event in a knowledge store, so a proposal
+    that repeats one is refused before it is saved."""
+    visits = kb.visits_between(date.min, date.max, curated_only=True, limit=10_000_000)
+    out = [(proposals.key_of("visit", vars(v)), v.id) for v in visits]
+    out += [(proposals.key_of("fact", vars(f)), f.id) for f in kb.facts()]
+    out += [(proposals.key_of("event", vars(e)), e.id) for e in kb.events()]
+    return out
+
+
 # -- export --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Exported:
+    """Rows written per data file (only files that changed), and proposals marked exported."""
+
+    written: dict[str, int]
+    marked: int
+
+
 def export(store: curation.CurationStore, data_dir: Path, by: curation.Actor, now,
-           *, pause: Callable[[str], None] = curation.pause_point) -> dict[str, int]:
+           *, pause: Callable[[str], None] = curation.pause_point) -> Exported:
     """Append approved rows not yet in their data file to it (temp file + fsync + os.replace,
     one file at a time), then mark them exported. Re-running after a crash at any point
     writes no row twice: rows already in a file (by id) are not written again."""
@@ -82,10 +101,11 @@ def export(store: curation.CurationStore, data_dir: Path, by: curation.Actor, no
         by_file.setdefault(proposals.spec_for(p.kind).file, []).append(p)
     for name, group in sorted(by_file.items()):
         path = data_dir / name
-        written[name] = _append_rows(path, group)
+        n = _append_rows(path, group)
+        if n:
+            written[name] = n
         pause("export:written")
-    store.mark_exported([p.id for p in todo], by, now)
-    return written
+    return Exported(written, store.mark_exported([p.id for p in todo], by, now))
 
 
 def _append_rows(path: Path, group: Iterable[Proposal]) -> int:

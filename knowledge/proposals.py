@@ -55,7 +55,10 @@ class Draft:
 
     @classmethod
     def from_json(cls, text: str) -> Draft:
-        data = json.loads(text)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Draft:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 

@@ -214,10 +214,11 @@ def test_export_writes_rows_once_and_the_build_keeps_their_provenance(tmp_path, 
     cur.approve(a.id, CAROL, NOW)
     cur.approve(f.id, CAROL, NOW)
     before = (data_copy / "visits.csv").read_text(encoding="utf-8")
-    assert overlay.export(cur, data_copy, CAROL, NOW) == {"facts.csv": 1, "visits.csv": 1}
+    assert overlay.export(cur, data_copy, CAROL, NOW) == overlay.Exported(
+        {"facts.csv": 1, "visits.csv": 1}, 2)
     after = (data_copy / "visits.csv").read_text(encoding="utf-8")
     assert after.startswith(before) and after.count("team_visit_") == 1
-    assert overlay.export(cur, data_copy, CAROL, NOW) == {}  # nothing left to export
+    assert overlay.export(cur, data_copy, CAROL, NOW) == overlay.Exported({}, 0)  # all done
     assert {p.status for p in read_approved(cur.path)} == {"exported"}
     db = tmp_path / "kb.db"
     counts = build(db, data_copy)
