@@ -131,6 +131,22 @@ class AuditEntry:
     before: dict | None
     after: dict | None
 
+    def text(self) -> str:
+        """'2026-12-01 10:00 UTC  carol approved #3 (pending -> approved)'."""
+        was = (self.before or {}).get("status")
+        now = (self.after or {}).get("status")
+        change = f"{was} -> {now}" if was else now
+        line = (f"{self.at[:16].replace('T', ' ')} UTC  {self.actor_name} "
+                f"{PAST[self.action]} #{self.proposal_id} ({change})")
+        if self.action == "reject" and self.after and self.after.get("reason"):
+            line += f": {self.after['reason']}"
+        if self.action == "propose" and self.after:
+            line += f": {proposals.describe(Draft.from_dict(self.after['payload']))}"
+        return line
+
+
+PAST = {"propose": "proposed", "approve": "approved", "reject": "rejected", "export": "exported"}
+
 
 def _proposal(row: sqlite3.Row | tuple) -> Proposal:
     r = dict(zip(_COLUMNS, row, strict=True))

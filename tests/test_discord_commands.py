@@ -99,7 +99,7 @@ def test_help_lists_every_command_with_an_example(fake_discord, settings):
     names = [f["name"] for f in embed["fields"]]
     assert names[:6] == ["/ask", "/visits", "/test", "/sanctions", "/source", "/help"]
     assert names[-1] == "Or mention me"
-    assert set(names[6:-1]) <= {"/chart", "/digest"}  # installed beside ours
+    assert set(names[6:-1]) <= {"/chart", "/digest", "/kb"}  # installed beside ours
     assert all("Example: `/" in f["value"] for f in embed["fields"][:-1])
     assert_never_pings(fake_discord)
 

@@ -121,27 +121,8 @@ def cmd_history(args: Namespace, settings, store: curation.CurationStore) -> int
     if not entries:
         print("Nothing has been proposed yet.")
     for e in entries:
-        print(history_line(e))
+        print(e.text())
     return 0
-
-
-def history_line(e: curation.AuditEntry) -> str:
-    """'2026-12-01 10:00 UTC  carol approved #3 (pending -> approved)'."""
-    was = (e.before or {}).get("status")
-    now = (e.after or {}).get("status")
-    change = f"{was} -> {now}" if was else now
-    line = f"{e.at[:16].replace('T', ' ')} UTC  {e.actor_name} {_past(e.action)} " \
-           f"#{e.proposal_id} ({change})"
-    if e.action == "reject" and e.after and e.after.get("reason"):
-        line += f": {e.after['reason']}"
-    if e.action == "propose" and e.after:
-        line += f": {describe(Draft.from_dict(e.after['payload']))}"
-    return line
-
-
-def _past(action: str) -> str:
-    return {"propose": "proposed", "approve": "approved", "reject": "rejected",
-            "export": "exported"}.get(action, action)
 
 
 def cmd_export(args: Namespace, settings, store: curation.CurationStore) -> int:

@@ -27,6 +27,7 @@ from bot.discord import render
 from bot.discord.chart_cog import install_chart_command
 from bot.discord.commands import Catalog, DandongTree, help_reply, install_commands, sync_tree
 from bot.discord.digest_cog import install_digest
+from bot.discord.kb_cog import install_kb_commands
 from bot.discord.views import NO_MENTIONS, AskButton, PagedView, suggestion_view
 from bot.engine.answer import Answer, Source
 from bot.errors import DandongError
@@ -180,6 +181,7 @@ class DandongMixin:
         self.tree = DandongTree(self)  # type: ignore[arg-type]
         install_commands(self.tree, self.catalog)
         install_chart_command(self.tree, settings)
+        self.kb = install_kb_commands(self.tree, settings)
 
     # -- pointing discord.py at DISCORD_API_BASE ----------------------------------------------
     def _get_state(self, **options: Any) -> Any:

@@ -107,6 +107,7 @@ HELP_EXAMPLES = {
     "help": "/help",
     "chart": "/chart kind:timeline from:2016 to:2017-12",
     "digest": "/digest preview",
+    "kb": "/kb propose kind:Visit direction:China to North Korea",
 }
 
 

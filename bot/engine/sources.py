@@ -40,8 +40,10 @@ def with_provenance(store: KnowledgeStore, sources: Iterable[Source]) -> list[So
     for s in sources:
         row = team.get(s.id)
         if row is not None and s.provenance is None:
-            s = replace(s, provenance=Provenance(row.proposal_id, row.proposer, row.approved_by,
-                                                 row.approved_at[:10], row.source_url))
+            # The quote the proposer gave from the source, for rows whose table has none.
+            s = replace(s, quote=s.quote or row.quote or "",
+                        provenance=Provenance(row.proposal_id, row.proposer, row.approved_by,
+                                              row.approved_at[:10], row.source_url))
         out.append(s)
     return out
 
