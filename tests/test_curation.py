@@ -251,3 +251,43 @@ def test_cli_and_discord_mark_a_team_row():
     d = Answer("q", "i", True, "a", sources=(TEAM_SOURCE,)).to_dict()["sources"][0]
     assert d["provenance"]["approved_by"].startswith("carol")
     assert d["provenance"]["text"].startswith("added by the team on 2026-12-01")
+
+
+# -- the digest's "Knowledge base" section -----------------------------------------------------
+def test_the_digest_lists_team_approvals_since_the_last_digest(tmp_path, data_copy, kb, cur):
+    from datetime import date
+
+    from bot.digest.compose import Snapshot, compose, snapshot_of
+    from bot.digest.state import StateStore
+
+    store = KnowledgeStore(kb)
+    day = date(2026, 12, 2)
+    # yesterday's digest was posted before the approval, from a KB without the row
+    state = StateStore(tmp_path / "state.db")
+    posted = NOW - timedelta(hours=2)
+    assert state.claim(10, day - timedelta(days=1), "n", fact=None, snapshot=snapshot_of(store),
+                       now=posted)
+    state.finish(10, day - timedelta(days=1), "m1", posted)
+    previous = state.snapshot(10)
+    assert previous.posted_at == posted.isoformat()
+
+    p, _ = cur.propose(visit(), ALICE, NOW - timedelta(hours=1))
+    cur.approve(p.id, CAROL, NOW)
+    build(kb, data_copy)
+    changes = compose(store, day, previous=previous).changes
+    assert changes.approved == (p.row_id,)
+    assert changes.text.splitlines() == [
+        changes.text.splitlines()[0],
+        "Approved: Li Testperson to North Korea, November 20–22, 2026 (proposed by alice, "
+        f"approved by carol on 2026-12-01; source {URL})"]
+    assert changes.text.splitlines()[0].endswith("1 team approval):")
+
+    # the next digest's snapshot holds the row and was posted after the approval: not again
+    later = Snapshot(**{**vars(snapshot_of(store)), "posted_at": (NOW + timedelta(days=1))
+                        .isoformat()})
+    assert compose(store, day, previous=later).changes.approved == ()
+    # approved before the previous post, but built after it: still news to the channel
+    early = Snapshot(previous.built_at, previous.hashes,
+                     posted_at=(NOW + timedelta(hours=1)).isoformat())
+    assert compose(store, day, previous=early).changes.approved == (p.row_id,)
+    state.close()
