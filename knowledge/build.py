@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,10 @@ DAY_COUNT_COLUMNS = {"import_id": str, "day": str, "visits": int, "summits": int
 IMPORT_COLUMNS = ("id", "start_date", "end_date", "visitor", "visitor_title", "direction",
                   "place", "summit", "high_level")
 
+
+# One build at a time in a process: a build's temporary file is named by the process id, and
+# the bot may rebuild after an approval while another thread opens a stale knowledge base.
+_BUILD_LOCK = threading.Lock()
 
 COUNTED = ("eras", "tests", "visits", "sanctions", "events", "trade", "facts", "people",
            "imports", "imported_visits")
@@ -414,13 +419,17 @@ def build(db_path: Path, data_dir: Path = DATA_DIR,
           curation_db: Path | None = None) -> dict[str, int]:
     """Validate the data files, merge the approved team rows of `curation_db` (default:
     curation.db next to db_path) and atomically replace db_path; returns row counts."""
+    with _BUILD_LOCK:
+        return _build_unlocked(Path(db_path), data_dir, curation_db)
+
+
+def _build_unlocked(db_path: Path, data_dir: Path, curation_db: Path | None) -> dict[str, int]:
     tables = load(data_dir)
-    team = overlay.merge(tables, _curation_path(Path(db_path), curation_db))
+    team = overlay.merge(tables, _curation_path(db_path, curation_db))
     hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
               for p in [*data_files(data_dir), ARTICLE_PATH] if p.exists()}
     # A new approval changes what is built as surely as an edited file does.
     hashes["curation"] = team.version
-    db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_temps(db_path)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -60,7 +59,6 @@ class KbService:
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None):
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._build_lock = threading.Lock()  # one rebuild at a time: they share a temp file
 
     def _store(self) -> curation.CurationStore:
         return curation.CurationStore(self.settings.curation_db)
@@ -69,9 +67,8 @@ class KbService:
         from knowledge.store import open_store
 
         s = self.settings
-        try:
-            return overlay.known_rows(open_store(s.db_path, s.data_dir,
-                                                 curation_db=s.curation_db))
+        try:  # a stale knowledge base still knows its rows; the build checks again anyway
+            return overlay.known_rows(open_store(s.db_path, s.data_dir, build_if_needed=False))
         except DandongError as exc:
             log.warning("not checking the knowledge base for duplicates: %s", exc)
             return []
@@ -122,8 +119,7 @@ class KbService:
         from knowledge.build import DATA_DIR, build
 
         s = self.settings
-        with self._build_lock:
-            build(s.db_path, s.data_dir or DATA_DIR, s.curation_db)
+        build(s.db_path, s.data_dir or DATA_DIR, s.curation_db)
 
     def reject(self, proposal_id: int, by: curation.Actor, reason: str, *,
                reviewer: bool) -> str:
