@@ -82,6 +82,10 @@ def row_id(kind: str, proposal_id: int) -> str:
 
 def row_text(draft: Draft, rid: str) -> dict[str, str]:
     """The draft as a row of its data file, every column as text (what an export writes)."""
+    return {k: v.strip() for k, v in _row_text(draft, rid).items()}
+
+
+def _row_text(draft: Draft, rid: str) -> dict[str, str]:
     flag = {True: "1", False: "0"}
     if draft.kind == "visit":
         visitor, title = split_who(draft.who)
