@@ -36,6 +36,8 @@ class Settings:
     db_path: Path = DEFAULT_DB
     data_dir: Path | None = None
     state_db_path: Path = DEFAULT_STATE_DB
+    curation_db_path: Path | None = None  # None: curation.db next to db_path
+    reviewer_role_ids: tuple[int, ...] = ()
     discord_token: str | None = field(default=None, repr=False)
     guild_ids: tuple[int, ...] = ()
     api_base: str = DEFAULT_API_BASE
@@ -47,6 +49,13 @@ class Settings:
     cooldown_rate: int = 5
     cooldown_seconds: float = 10.0
     log_level: str = "INFO"
+
+    @property
+    def curation_db(self) -> Path:
+        """The writable curation database: DANDONG_CURATION_DB, or curation.db beside the KB."""
+        from knowledge.curation import default_path
+
+        return self.curation_db_path or default_path(self.db_path)
 
     def __repr__(self) -> str:  # never show the token, even in a debugger or log
         token = "set" if self.discord_token else "unset"
@@ -132,6 +141,8 @@ def load_settings(
     take("DANDONG_DB", expand, "db_path")
     take("DANDONG_STATE_DB", expand, "state_db_path")
     take("DANDONG_DATA_DIR", expand, "data_dir")
+    take("DANDONG_CURATION_DB", expand, "curation_db_path")
+    take("DANDONG_REVIEWER_ROLE_IDS", ids, "reviewer_role_ids")
     take("DISCORD_GUILD_IDS", ids, "guild_ids")
     take("DISCORD_API_BASE", api_base, "api_base")
     take("SHARD_COUNT", positive, "shard_count")

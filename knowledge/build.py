@@ -6,12 +6,13 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge import templates
+from knowledge import curation, overlay, templates
 from knowledge.errors import DataError, KnowledgeBaseError
 from knowledge.schema import IMPORT_SPEC, SPECS, check_unique, raise_if, read_rows
 
@@ -28,6 +29,10 @@ DAY_COUNT_COLUMNS = {"import_id": str, "day": str, "visits": int, "summits": int
 IMPORT_COLUMNS = ("id", "start_date", "end_date", "visitor", "visitor_title", "direction",
                   "place", "summit", "high_level")
 
+
+# One build at a time in a process: a build's temporary file is named by the process id, and
+# the bot may rebuild after an approval while another thread opens a stale knowledge base.
+_BUILD_LOCK = threading.Lock()
 
 COUNTED = ("eras", "tests", "visits", "sanctions", "events", "trade", "facts", "people",
            "imports", "imported_visits")
@@ -51,8 +56,9 @@ def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
     return files
 
 
-def is_stale(db_path: Path, data_dir: Path = DATA_DIR) -> bool:
-    """True when the database is missing or older than any data file."""
+def is_stale(db_path: Path, data_dir: Path = DATA_DIR, curation_db: Path | None = None) -> bool:
+    """True when the database is missing, older than any data file, or built from other
+    approved team rows than `curation_db` (default: curation.db next to it) now holds."""
     try:
         built = db_path.stat().st_mtime_ns
     except FileNotFoundError:
@@ -62,20 +68,29 @@ def is_stale(db_path: Path, data_dir: Path = DATA_DIR) -> bool:
         return True
     # An older schema is rebuilt; an unreadable file is left for the store to refuse with
     # advice (it may be a path the user mistyped, not ours to overwrite).
-    version = _schema_version(db_path)
-    return version is not None and version != SCHEMA_VERSION
+    meta = _metadata(db_path)
+    if meta is None:
+        return False
+    if meta.get("schema_version", str(SCHEMA_VERSION)) != str(SCHEMA_VERSION):
+        return True
+    team = curation.current_version(_curation_path(db_path, curation_db))
+    return team is None or team != meta.get("curation_version", "")
 
 
-def _schema_version(db_path: Path) -> int | None:
-    """The schema a database was built with; None when it cannot be read."""
+def _curation_path(db_path: Path, curation_db: Path | None) -> Path:
+    return Path(curation_db) if curation_db is not None else curation.default_path(db_path)
+
+
+def _metadata(db_path: Path) -> dict[str, str] | None:
+    """The metadata a database was built with; None when it cannot be read."""
     try:
         conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
         try:
-            row = conn.execute("SELECT value FROM metadata WHERE key='schema_version'").fetchone()
+            rows = conn.execute("SELECT key, value FROM metadata").fetchall()
         finally:
             conn.close()
-        return int(row[0]) if row else None
-    except (sqlite3.Error, ValueError):
+        return {k: v for k, v in rows}
+    except sqlite3.Error:
         return None
 
 
@@ -317,9 +332,14 @@ def _day_counts(imported: list[dict]) -> list[tuple]:
     return rows
 
 
+TEAM_ROW_COLUMNS = {"row_id": str, "proposal_id": int, "kind": str, "tbl": str, "proposer": str,
+                    "approved_by": str, "approved_at": str, "source_url": str, "quote": str}
+
+
 def write_database(db: sqlite_utils.Database, t: dict[str, list[dict]],
-                   hashes: dict[str, str]) -> None:
+                   hashes: dict[str, str], team: overlay.Overlay | None = None) -> None:
     """Create the tables, indexes and full-text index; one transaction."""
+    team = team or overlay.Overlay()
     fk = [("era_id", "eras", "id"), ("test_n", "tests", "n")]
     with db.conn:
         db["eras"].insert_all(_strip(t["eras"]), pk="id")
@@ -364,6 +384,9 @@ def write_database(db: sqlite_utils.Database, t: dict[str, list[dict]],
              for name in ("eras", "tests", "visits", "sanctions", "events", "trade", "facts",
                           "imports")
              for r in t[name]], pk="id")
+        # Where each team-added row came from: who proposed and approved it, and when.
+        db["team_rows"].create(TEAM_ROW_COLUMNS, pk="row_id")
+        db["team_rows"].insert_all(team.team_rows)
         counts = {name: len(t[name]) for name in COUNTED}
         db["metadata"].insert_all([
             {"key": "built_at", "value": datetime.now(UTC).isoformat(timespec="seconds")},
@@ -371,6 +394,8 @@ def write_database(db: sqlite_utils.Database, t: dict[str, list[dict]],
             {"key": "article_as_of", "value": ARTICLE_AS_OF},
             {"key": "row_counts", "value": json.dumps(counts, sort_keys=True)},
             {"key": "source_hashes", "value": json.dumps(hashes, sort_keys=True)},
+            {"key": "curation_version", "value": team.version},
+            {"key": "team_rows_left_out", "value": json.dumps(team.left_out)},
         ], pk="key")
         # With id in the index, "first visit after a day" (ORDER BY start_date, id) stops at
         # the first row instead of sorting every visit of that day.
@@ -390,12 +415,21 @@ def write_database(db: sqlite_utils.Database, t: dict[str, list[dict]],
     db["search_index"].enable_fts(["title", "body"], tokenize="porter")
 
 
-def build(db_path: Path, data_dir: Path = DATA_DIR) -> dict[str, int]:
-    """Validate the data files and atomically replace db_path; returns row counts."""
+def build(db_path: Path, data_dir: Path = DATA_DIR,
+          curation_db: Path | None = None) -> dict[str, int]:
+    """Validate the data files, merge the approved team rows of `curation_db` (default:
+    curation.db next to db_path) and atomically replace db_path; returns row counts."""
+    with _BUILD_LOCK:
+        return _build_unlocked(Path(db_path), data_dir, curation_db)
+
+
+def _build_unlocked(db_path: Path, data_dir: Path, curation_db: Path | None) -> dict[str, int]:
     tables = load(data_dir)
+    team = overlay.merge(tables, _curation_path(db_path, curation_db))
     hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
               for p in [*data_files(data_dir), ARTICLE_PATH] if p.exists()}
-    db_path = Path(db_path)
+    # A new approval changes what is built as surely as an edited file does.
+    hashes["curation"] = team.version
     db_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_temps(db_path)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
@@ -409,7 +443,7 @@ def build(db_path: Path, data_dir: Path = DATA_DIR) -> dict[str, int]:
         import sqlite_utils
 
         db = sqlite_utils.Database(conn)
-        write_database(db, tables, hashes)
+        write_database(db, tables, hashes, team)
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":
             raise KnowledgeBaseError(f"the new knowledge base failed its integrity check: {result}")
@@ -423,7 +457,7 @@ def build(db_path: Path, data_dir: Path = DATA_DIR) -> dict[str, int]:
         os.replace(tmp, db_path)
     finally:
         tmp.unlink(missing_ok=True)
-    return {name: len(tables[name]) for name in COUNTED}
+    return {**{name: len(tables[name]) for name in COUNTED}, "team_rows": len(team.team_rows)}
 
 
 def _remove_abandoned_temps(db_path: Path) -> None:
@@ -438,12 +472,13 @@ def _remove_abandoned_temps(db_path: Path) -> None:
             pass  # alive, another user's build
 
 
-def ensure_built(db_path: Path, data_dir: Path = DATA_DIR) -> bool:
+def ensure_built(db_path: Path, data_dir: Path = DATA_DIR,
+                 curation_db: Path | None = None) -> bool:
     """Build when missing or stale; True when a build ran. DataError propagates."""
-    if not is_stale(db_path, data_dir):
+    if not is_stale(db_path, data_dir, curation_db):
         return False
     try:
-        build(db_path, data_dir)
+        build(db_path, data_dir, curation_db)
     except DataError:
         if Path(db_path).exists():
             return False  # keep serving the last good build; `dandong build` shows why

@@ -78,7 +78,8 @@ def normalise_rows(path: Path, mapping: dict[str, str], prefix: str) -> list[dic
 
 def import_visits(file: Path, *, data_dir: Path, db_path: Path, mapping: dict[str, str],
                   label: str | None = None, source: str | None = None, covers_from=None,
-                  covers_to=None, synthetic: bool = False) -> dict[str, int]:
+                  covers_to=None, synthetic: bool = False,
+                  curation_db: Path | None = None) -> dict[str, int]:
     """Validate, store and register a visit list, then rebuild; all or nothing."""
     file = Path(file)
     if not file.is_file():
@@ -99,12 +100,12 @@ def import_visits(file: Path, *, data_dir: Path, db_path: Path, mapping: dict[st
         (stage / "imports").mkdir(exist_ok=True)
         _write_csv(stage / "imports" / registry_row["file"], IMPORT_COLUMNS, rows)
         _upsert_registry(stage / IMPORT_SPEC.file, registry_row)
-        counts = build(db_path, stage)
+        counts = build(db_path, stage, curation_db)
         (data_dir / "imports").mkdir(exist_ok=True)
         shutil.copy2(stage / "imports" / registry_row["file"],
                      data_dir / "imports" / registry_row["file"])
         shutil.copy2(stage / IMPORT_SPEC.file, data_dir / IMPORT_SPEC.file)
-    build(db_path, data_dir)  # stamp the database newer than the files just written
+    build(db_path, data_dir, curation_db)  # stamp the database newer than the files just written
     return {"rows": len(rows), **counts, "covers_from": start, "covers_to": end}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -243,27 +243,34 @@ def read_rows(path: Path, spec: FileSpec, errors: list[str]) -> list[dict]:
             return rows
         for row in reader:
             line = reader.line_num
-            typed: dict = {"_line": line}
-            for col in spec.columns:
-                raw = (row.get(col.name) or "").strip()
-                if len(raw) > col.max_length:
-                    errors.append(f"{path}:{line}: {col.name}: {len(raw)} characters; at most "
-                                  f"{col.max_length}")
-                    typed[col.name] = None
-                    continue
-                if not raw:
-                    if col.required:
-                        errors.append(f"{path}:{line}: {col.name}: is empty")
-                    typed[col.name] = None
-                    continue
-                try:
-                    value = col.convert(raw)
-                except ValueError as exc:
-                    errors.append(f"{path}:{line}: {col.name}: {exc}")
-                    value = None
-                typed[col.name] = value.isoformat() if isinstance(value, date) else value
-            rows.append(typed)
+            rows.append({"_line": line, **check_row(row, spec.columns, f"{path}:{line}", errors)})
     return rows
+
+
+def check_row(row: Mapping[str, str | None], columns: Iterable[Column], where: str,
+              errors: list[str]) -> dict:
+    """One row of text values -> typed values, by the columns' converters and length limits;
+    problems appended as 'where: field: why'. The one validator for data files and proposals."""
+    typed: dict = {}
+    for col in columns:
+        raw = (row.get(col.name) or "").strip()
+        if len(raw) > col.max_length:
+            errors.append(f"{where}: {col.name}: {len(raw)} characters; at most "
+                          f"{col.max_length}")
+            typed[col.name] = None
+            continue
+        if not raw:
+            if col.required:
+                errors.append(f"{where}: {col.name}: is empty")
+            typed[col.name] = None
+            continue
+        try:
+            value = col.convert(raw)
+        except ValueError as exc:
+            errors.append(f"{where}: {col.name}: {exc}")
+            value = None
+        typed[col.name] = value.isoformat() if isinstance(value, date) else value
+    return typed
 
 
 def check_unique(path: Path, rows: Iterable[dict], key: str, errors: list[str],

@@ -187,6 +187,21 @@ class TopicRule:
 
 
 @dataclass(frozen=True)
+class TeamRow:
+    """Where a team-added row came from: its proposal, who proposed and approved it, when."""
+
+    row_id: str
+    proposal_id: int
+    kind: str
+    tbl: str
+    proposer: str
+    approved_by: str
+    approved_at: str
+    source_url: str
+    quote: str | None
+
+
+@dataclass(frozen=True)
 class SearchHit:
     doc_id: str
     kind: str
@@ -541,6 +556,21 @@ class KnowledgeStore:
         return self._cached("person_aliases", lambda: {r["alias"]: r["person_id"] for r in
                                                        self._rows("SELECT * FROM people_aliases")})
 
+    # -- team rows -------------------------------------------------------------------------
+    def team_rows(self) -> dict[str, TeamRow]:
+        """row id -> provenance of every row the team added through proposals."""
+        def make() -> dict[str, TeamRow]:
+            has = self._rows("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                             "AND name = 'team_rows'")
+            if not has:  # a knowledge base built before team curation
+                return {}
+            return {r["row_id"]: _build(TeamRow, r) for r in self._rows(
+                "SELECT * FROM team_rows ORDER BY approved_at, proposal_id")}
+        return self._cached("team_rows", make)
+
+    def team_row(self, row_id: str) -> TeamRow | None:
+        return self.team_rows().get(row_id)
+
     # -- search ----------------------------------------------------------------------------
     def search(self, text: str, limit: int = 5) -> list[SearchHit]:
         """Ranked full-text search; empty or punctuation-only text finds nothing."""
@@ -566,12 +596,13 @@ class KnowledgeStore:
 
 
 def open_store(db_path: Path | str, data_dir: Path | None = None, *,
-               build_if_needed: bool = True) -> KnowledgeStore:
+               curation_db: Path | None = None, build_if_needed: bool = True) -> KnowledgeStore:
     """The composition root every front end calls: the store for `db_path`, (re)built first
-    from `data_dir` (default: the shipped data) when the file is missing or stale."""
+    from `data_dir` (default: the shipped data) and the approved rows of `curation_db`
+    (default: curation.db beside it) when the file is missing or stale."""
     if build_if_needed:
         from knowledge.build import DATA_DIR, ensure_built
 
-        if ensure_built(Path(db_path), data_dir or DATA_DIR):
+        if ensure_built(Path(db_path), data_dir or DATA_DIR, curation_db):
             log.info("built %s", db_path)
     return KnowledgeStore(db_path)

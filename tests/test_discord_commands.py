@@ -99,7 +99,7 @@ def test_help_lists_every_command_with_an_example(fake_discord, settings):
     names = [f["name"] for f in embed["fields"]]
     assert names[:7] == ["/ask", "/visits", "/test", "/sanctions", "/source", "/help", "/check"]
     assert names[-2:] == ["Fact-check a message", "Or mention me"]
-    assert set(names[7:-2]) <= {"/chart", "/digest"}  # installed beside ours
+    assert set(names[7:-2]) <= {"/chart", "/digest", "/kb"}  # installed beside ours
     assert all("Example: `/" in f["value"] for f in embed["fields"][:-2])
     assert_never_pings(fake_discord)
 

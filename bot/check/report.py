@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from bot.engine.answer import Source
+from bot.engine.answer import Source, source_dict
 
 Verdict = Literal["supported", "contradicted", "discrepancy", "unknown"]
 # Worst first: a paragraph is as wrong as its worst claim.
@@ -32,7 +32,7 @@ class ClaimResult:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["sources"] = [asdict(s) for s in self.sources]
+        d["sources"] = [source_dict(s) for s in self.sources]
         return d
 
 

@@ -20,7 +20,8 @@ def chart_cli(args, settings) -> int:
             raise UsageError(f"--out must name a .png file, got {args.out!r}")
     except UsageError as exc:
         raise UsageError(f"dandong chart: {exc}") from None
-    chart = render_chart(open_store(settings.db_path, settings.data_dir), args.kind, s, e)
+    chart = render_chart(open_store(settings.db_path, settings.data_dir,
+                                    curation_db=settings.curation_db), args.kind, s, e)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         tmp.write_bytes(chart.png)

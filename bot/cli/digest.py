@@ -40,8 +40,9 @@ def digest_cli(args: Namespace, settings: Settings) -> int:
         if args.date is not None or args.json:
             raise UsageError("dandong digest: --post posts today's digest once; "
                              "it takes neither --date nor --json")
-        return post_cli(settings, open_store(settings.db_path, settings.data_dir))
-    store = open_store(settings.db_path, settings.data_dir)
+        return post_cli(settings, open_store(settings.db_path, settings.data_dir,
+                                             curation_db=settings.curation_db))
+    store = open_store(settings.db_path, settings.data_dir, curation_db=settings.curation_db)
     # A preview reads the state (never writes it) so it shows the next fact in rotation and
     # the changes since the last posted digest for DIGEST_CHANNEL_ID; without state it is a
     # pure function of the knowledge base and the date.

@@ -52,7 +52,7 @@ def load_cli_settings(args: argparse.Namespace):
 def _store(settings):
     from knowledge.store import open_store
 
-    return open_store(settings.db_path, settings.data_dir)
+    return open_store(settings.db_path, settings.data_dir, curation_db=settings.curation_db)
 
 
 # -- subcommands ---------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def cmd_build(args: argparse.Namespace, settings) -> int:
     """Validate the data files and (re)build the knowledge base."""
     from knowledge.build import DATA_DIR, build
 
-    counts = build(settings.db_path, settings.data_dir or DATA_DIR)
+    counts = build(settings.db_path, settings.data_dir or DATA_DIR, settings.curation_db)
     print(f"built {settings.db_path}")
     for table, n in counts.items():
         print(f"  {table:16} {n:>8} rows")
@@ -126,7 +126,8 @@ def cmd_import(args: argparse.Namespace, settings) -> int:
     result = import_visits(
         Path(args.file), data_dir=settings.data_dir or DATA_DIR, db_path=settings.db_path,
         mapping=parse_mapping(args.map), label=args.label, source=args.source,
-        covers_from=args.covers_from, covers_to=args.covers_to, synthetic=args.synthetic)
+        covers_from=args.covers_from, covers_to=args.covers_to, synthetic=args.synthetic,
+        curation_db=settings.curation_db)
     print(f"imported {result['rows']} visits covering {result['covers_from']} to "
           f"{result['covers_to']}; rebuilt {settings.db_path}")
     return 0
@@ -144,6 +145,13 @@ def cmd_chart(args: argparse.Namespace, settings) -> int:
     from bot.cli.chart import chart_cli
 
     return chart_cli(args, settings)
+
+
+def cmd_kb(args: argparse.Namespace, settings) -> int:
+    """Team curation: propose, review and export knowledge-base rows."""
+    from bot.cli.kb import kb_cli
+
+    return kb_cli(args, settings)
 
 
 def cmd_serve(args: argparse.Namespace, settings) -> int:
@@ -214,11 +222,67 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", help="start date (timeline), e.g. 2006-01-01")
     p.add_argument("--to", dest="end", help="end date (timeline), e.g. 2019-12-31")
 
+    _add_kb(add("kb", cmd_kb, "team curation: propose, review and export rows"))
+
     add("serve", cmd_serve, "run the Discord bot (needs DISCORD_TOKEN)", needs_token=True)
     p = add("sync", cmd_sync, "sync slash commands with Discord now", needs_token=True)
     p.add_argument("--force", action="store_true",
                    help="push the command tree even when it has not changed")
     return parser
+
+
+def _add_kb(kb: argparse.ArgumentParser) -> None:
+    """dandong kb propose|pending|approve|reject|history|export."""
+    kb.set_defaults(kb_command=None)
+    sub = kb.add_subparsers(dest="kb_command", parser_class=_Parser, metavar="ACTION",
+                            help="propose, pending, approve, reject, history or export")
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+        return p
+
+    def who(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--as", dest="as_name", metavar="NAME", required=True,
+                       help="who you are (recorded in the audit log)")
+
+    p = add("propose", "propose a visit, fact or event for review, with its source")
+    p.add_argument("--kind", required=True, choices=["visit", "fact", "event"],
+                   help="what kind of row: a visit, a fact or an event")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="when it happened (a visit's first day); required except for a fact")
+    p.add_argument("--end-date", metavar="YYYY-MM-DD", help="last day, if it lasted longer")
+    p.add_argument("--who", help="visit: 'Name, title'; fact: people or places named; "
+                   "event: who took part")
+    p.add_argument("--what", required=True, help="what happened, in one or two sentences")
+    p.add_argument("--url", required=True, help="the source: an http(s) link")
+    p.add_argument("--quote", help="the words of the source that support it (optional)")
+    p.add_argument("--direction", choices=["CN->KP", "KP->CN"],
+                   help="visit: CN->KP (China to North Korea) or KP->CN")
+    p.add_argument("--summit", action="store_true", help="visit: a leaders' summit")
+    p.add_argument("--not-high-level", action="store_true",
+                   help="visit: below the high-level threshold")
+    p.add_argument("--nonce", help="a key that makes a retried propose record it only once")
+    who(p)
+
+    p = add("pending", "list the proposals waiting for review")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+
+    p = add("approve", "approve someone else's proposal and rebuild the knowledge base")
+    p.add_argument("id", type=int, help="the proposal number (see kb pending)")
+    who(p)
+
+    p = add("reject", "reject a proposal, saying why")
+    p.add_argument("id", type=int, help="the proposal number (see kb pending)")
+    p.add_argument("--reason", required=True, help="why, for the proposer and the audit log")
+    who(p)
+
+    p = add("history", "the audit log: every proposal, approval, rejection and export")
+    p.add_argument("id", type=int, nargs="?", help="only this proposal")
+    p.add_argument("--json", action="store_true", help="print the entries as JSON")
+
+    p = add("export", "write approved rows into the data files (knowledge/data) for git review")
+    who(p)
 
 
 def main(argv: list[str] | None = None) -> int:

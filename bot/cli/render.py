@@ -15,6 +15,9 @@ def trim(text: str, limit: int) -> str:
 
 def source_line(s) -> str:
     label = KIND_LABEL.get(s.kind, s.kind)
+    if s.provenance is not None:
+        quote = f" \u2014 \u201c{trim(s.quote, 200)}\u201d" if s.quote else ""
+        return f"[{s.id}] {s.provenance.text()}{quote}"
     if s.quote and s.kind == "article":
         return f"[{s.id}] {label}: \u201c{trim(s.quote, 300)}\u201d"
     parts = [f"[{s.id}] {label}"]

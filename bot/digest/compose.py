@@ -11,13 +11,13 @@ import calendar
 import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from bot.engine.answer import Source
 from bot.engine.coverage import STALE_AFTER_DAYS, extent
 from bot.engine.sources import cite, days_between, long_date
-from knowledge.store import Era, Fact, KnowledgeStore, NuclearTest, Sanction, Visit
+from knowledge.store import Era, Fact, KnowledgeStore, NuclearTest, Sanction, TeamRow, Visit
 
 ARTICLE_BASIS = "the article, citing CSIS Beyond Parallel"
 FOOTER_MARK = "Dandong digest"
@@ -42,10 +42,12 @@ class Rotation:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The knowledge base as the previous digest saw it: build time and row hashes."""
+    """The knowledge base as the previous digest saw it: build time and row hashes, and when
+    that digest was posted (the state database fills it in; not part of the KB's identity)."""
 
     built_at: str
     hashes: Mapping[str, str] = field(default_factory=dict)
+    posted_at: str | None = field(default=None, compare=False)
 
 
 # -- the digest -------------------------------------------------------------------------------
@@ -99,6 +101,7 @@ class Changes:
     edited: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     text: str = ""
+    approved: tuple[str, ...] = ()  # team rows approved since the previous digest
 
 
 @dataclass(frozen=True)
@@ -321,8 +324,25 @@ def describe_row(store: KnowledgeStore, ref: str) -> str:
     return ref
 
 
+def approvals_since(store: KnowledgeStore, previous: Snapshot) -> list[TeamRow]:
+    """Team rows approved after the previous digest was posted, and any its knowledge base
+    did not hold yet (approved before the post but built after it)."""
+    since = datetime.fromisoformat(previous.posted_at) if previous.posted_at else None
+    return [t for t in store.team_rows().values()
+            if t.row_id not in previous.hashes
+            or (since is not None and datetime.fromisoformat(t.approved_at) > since)]
+
+
+def approval_line(store: KnowledgeStore, t: TeamRow) -> str:
+    """'Approved: Li Testperson to North Korea, November 20, 2026 (proposed by alice, approved
+    by carol on 2026-12-01; source https://…)'."""
+    return (f"Approved: {describe_row(store, t.row_id)} (proposed by {t.proposer}, approved by "
+            f"{t.approved_by} on {t.approved_at[:10]}; source {t.source_url})")
+
+
 def changes_since(store: KnowledgeStore, previous: Snapshot | None) -> Changes:
-    """Rows added, edited or removed since the previous digest's snapshot."""
+    """Rows added, edited or removed since the previous digest's snapshot, and the team's
+    approvals since it was posted."""
     built_at = store.metadata().get("built_at", "unknown")
     now = store.row_hashes()
     if previous is None:
@@ -333,18 +353,23 @@ def changes_since(store: KnowledgeStore, previous: Snapshot | None) -> Changes:
     added = tuple(sorted(k for k in now if k not in old))
     edited = tuple(sorted(k for k in now if k in old and old[k] != now[k]))
     removed = tuple(sorted(k for k in old if k not in now))
-    if not (added or edited or removed):
+    approved = approvals_since(store, previous)
+    if not (added or edited or removed or approved):
         return Changes(False, built_at, previous.built_at, text=(
             "No changes to the knowledge base since the previous digest."))
-    lines = [f"Added: {describe_row(store, k)}" for k in added]
+    shown = {t.row_id for t in approved}
+    lines = [approval_line(store, t) for t in approved]
+    lines += [f"Added: {describe_row(store, k)}" for k in added if k not in shown]
     lines += [f"Edited: {describe_row(store, k)}" for k in edited]
     lines += [f"Removed: {k}" for k in removed]
     if len(lines) > MAX_CHANGE_LINES:
         lines = lines[:MAX_CHANGE_LINES] + [f"… and {len(lines) - MAX_CHANGE_LINES} more"]
     head = (f"Since the previous digest ({plural(len(added), 'row')} added, "
             f"{len(edited)} edited, {len(removed)} removed; rebuilt {built_at}):")
+    if approved:
+        head = head[:-1] + f"; {plural(len(approved), 'team approval')}):"
     return Changes(False, built_at, previous.built_at, added, edited, removed,
-                   "\n".join([head, *lines]))
+                   "\n".join([head, *lines]), tuple(t.row_id for t in approved))
 
 
 # -- fact of the day ------------------------------------------------------------------------

@@ -355,7 +355,14 @@ class StateStore:
     def snapshot(self, channel_id: int) -> Snapshot | None:
         rows = self._rows("SELECT built_at, hashes FROM digest_snapshots WHERE channel_id = ?",
                           (channel_id,))
-        return Snapshot(rows[0][0], json.loads(rows[0][1])) if rows else None
+        if not rows:
+            return None
+        # When the digest that took this snapshot went out: team approvals after it are new.
+        posted = self._rows("SELECT coalesce(confirmed_at, created_at) FROM digest_posts "
+                            "WHERE channel_id = ? AND status IN ('posted', 'unconfirmed') "
+                            "ORDER BY day DESC LIMIT 1", (channel_id,))
+        return Snapshot(rows[0][0], json.loads(rows[0][1]),
+                        posted_at=posted[0][0] if posted else None)
 
     # -- failures --------------------------------------------------------------------------
     def record_failure(self, channel_id: int, day: date | None, message: str,

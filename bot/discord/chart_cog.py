@@ -101,7 +101,8 @@ def store_from_settings(settings) -> StoreFn:
             if not opened:
                 from knowledge.store import open_store
 
-                opened.append(open_store(settings.db_path, settings.data_dir))
+                opened.append(open_store(settings.db_path, settings.data_dir,
+                                         curation_db=settings.curation_db))
             return opened[0]
 
     return store

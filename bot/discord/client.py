@@ -28,6 +28,7 @@ from bot.discord import render
 from bot.discord.chart_cog import install_chart_command
 from bot.discord.commands import Catalog, DandongTree, help_reply, install_commands, sync_tree
 from bot.discord.digest_cog import install_digest
+from bot.discord.kb_cog import install_kb_commands
 from bot.discord.views import NO_MENTIONS, AskButton, PagedView, suggestion_view
 from bot.engine.answer import Answer, Source
 from bot.errors import DandongError
@@ -61,7 +62,8 @@ class KnowledgeSeams:
                 from bot.engine import Engine
                 from knowledge.store import open_store
 
-                self._engine = Engine(open_store(self._settings.db_path, self._settings.data_dir))
+                s = self._settings
+                self._engine = Engine(open_store(s.db_path, s.data_dir, curation_db=s.curation_db))
             return self._engine
 
     def ask(self, question: str, today: date | None = None) -> Answer:
@@ -80,10 +82,11 @@ class KnowledgeSeams:
 
     def lookup_source(self, source_id: str) -> Source | None:
         """The citation for any knowledge row id (fact, visit, sanction, test_N, era_ID)."""
-        from bot.engine.sources import cite
+        from bot.engine.sources import cite, with_provenance
 
-        row = self.engine().store.lookup(source_id)
-        return cite(row) if row is not None else None
+        store = self.engine().store
+        row = store.lookup(source_id)
+        return with_provenance(store, [cite(row)])[0] if row is not None else None
 
     def catalog(self) -> Catalog:
         """Eras, tests and source ids from the knowledge base; the defaults if it is unreadable."""
@@ -194,6 +197,7 @@ class DandongMixin:
         self.tree = DandongTree(self)  # type: ignore[arg-type]
         install_commands(self.tree, self.catalog)
         install_chart_command(self.tree, settings)
+        self.kb = install_kb_commands(self.tree, settings)
 
     # -- pointing discord.py at DISCORD_API_BASE ----------------------------------------------
     def _get_state(self, **options: Any) -> Any:

@@ -110,6 +110,7 @@ HELP_EXAMPLES = {
     "check": "/check text:Kim Jong Un has averaged 2.5 visits per year",
     "chart": "/chart kind:timeline from:2016 to:2017-12",
     "digest": "/digest preview",
+    "kb": "/kb propose kind:Visit direction:China to North Korea",
 }
 
 

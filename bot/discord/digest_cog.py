@@ -121,7 +121,8 @@ class DigestService:
         if self._store is None:
             from knowledge.store import open_store
 
-            self._store = open_store(self.settings.db_path, self.settings.data_dir)
+            s = self.settings
+            self._store = open_store(s.db_path, s.data_dir, curation_db=s.curation_db)
         return self._store
 
     # -- the loop ----------------------------------------------------------------------------

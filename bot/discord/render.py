@@ -189,10 +189,15 @@ def source_field(source: Source) -> dict:
     """One source as a field: kind and id, the quote trimmed, then its links."""
     kind = {"article": "Article", "public_record": "Public record"}.get(source.kind, "Source")
     parts = []
-    if source.quote:
+    if source.provenance is not None:
+        kind = "Added by the team"
+        parts.append(escape_text(_capital(source.provenance.text())))
+    elif source.quote:
+        parts.append("“" + clip(escape_text(source.quote.strip()), QUOTE_CHARS) + "”")
+    if source.provenance is not None and source.quote:
         parts.append("“" + clip(escape_text(source.quote.strip()), QUOTE_CHARS) + "”")
     urls = [u for u in source.urls if len(u) <= FIELD_VALUE_MAX // 2]
-    parts.extend(urls[:3])
+    parts.extend(urls[:3] if source.provenance is None else [])
     if not parts:
         parts.append("(no quote or link recorded)")
     value = "\n".join(parts)
@@ -200,6 +205,10 @@ def source_field(source: Source) -> dict:
         parts.pop()
         value = "\n".join(parts)
     return field(f"{kind} · {escape_text(source.id)}", value)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def sources_fields(sources: Sequence[Source], shown: int = SOURCES_SHOWN) -> list[dict]:
@@ -315,6 +324,8 @@ def source_reply(source_id: str, source: Source | None, close: Sequence[str] = (
     kind = {"article": "Article quote", "public_record": "Public record"}.get(
         source.kind, "Source")
     body = []
+    if source.provenance is not None:
+        body.append(escape_text(_capital(source.provenance.text())))
     if source.quote:
         body.append("“" + clip(escape_text(source.quote.strip()), DESCRIPTION_MAX - 500) + "”")
     body.extend(source.urls)

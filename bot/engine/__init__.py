@@ -19,20 +19,21 @@ _engines: dict[Path, Engine] = {}
 
 
 @functools.cache
-def _configured() -> tuple[Path, Path | None]:
+def _configured() -> tuple[Path, Path | None, Path]:
     """The knowledge base the settings name, read once per process (not once per question)."""
     from bot.config import load_settings
 
     settings = load_settings()
-    return settings.db_path, settings.data_dir
+    return settings.db_path, settings.data_dir, settings.curation_db
 
 
 def ask(question: str, today: date | None = None, *, db_path: Path | None = None) -> Answer:
     """Answer from the configured knowledge base (built first if missing); engine cached."""
-    path, data_dir = (Path(db_path), None) if db_path else _configured()
+    path, data_dir, curation_db = (Path(db_path), None, None) if db_path else _configured()
     engine = _engines.get(path)
     if engine is None:
         from knowledge.store import open_store
 
-        engine = _engines.setdefault(path, Engine(open_store(path, data_dir)))
+        engine = _engines.setdefault(path, Engine(open_store(path, data_dir,
+                                                                curation_db=curation_db)))
     return engine.ask(question, today)

@@ -8,7 +8,15 @@ from datetime import UTC, date, datetime
 
 from bot.engine.answer import Answer, Source
 from bot.engine.parse import Parser, Query
-from bot.engine.sources import ARTICLE_AS_OF, cite, days_between, fmt_number, long_date, ordinal
+from bot.engine.sources import (
+    ARTICLE_AS_OF,
+    cite,
+    days_between,
+    fmt_number,
+    long_date,
+    ordinal,
+    with_provenance,
+)
 from bot.engine.sources import visit_line as _visit_line
 from knowledge.store import Era, KnowledgeStore
 
@@ -85,7 +93,8 @@ class Engine:
         for s in sources:
             uniq.setdefault(s.id, s)
         return Answer(question=q.text, intent=intent or q.intent, found=found, answer=text,
-                      values=values or {}, sources=tuple(uniq.values()),
+                      values=values or {}, sources=tuple(with_provenance(self.store,
+                                                                         uniq.values())),
                       suggestions=() if found else self.suggest(q), as_of=as_of,
                       understood=understood)
 

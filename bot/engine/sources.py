@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
-from bot.engine.answer import Source
-from knowledge.store import Era, Fact, NuclearTest, Sanction, Trade, Visit
+from bot.engine.answer import Provenance, Source
+from knowledge.store import Era, Fact, KnowledgeStore, NuclearTest, Sanction, Trade, Visit
 
 ARTICLE_BASIS = "the article (Foreign Affairs, March 2017)"
 DATA_BASIS = "the article (Foreign Affairs, March 2017), citing CSIS Beyond Parallel data"
@@ -29,6 +31,21 @@ def cite(row) -> Source:
     if isinstance(row, Era):
         return Source(f"era_{row.id}", "public_record", "", row.source_url)
     raise TypeError(f"cannot cite {type(row).__name__}")
+
+
+def with_provenance(store: KnowledgeStore, sources: Iterable[Source]) -> list[Source]:
+    """The sources, each team-added one marked with who proposed and approved it."""
+    team = store.team_rows()
+    out = []
+    for s in sources:
+        row = team.get(s.id)
+        if row is not None and s.provenance is None:
+            # The quote the proposer gave from the source, for rows whose table has none.
+            s = replace(s, quote=s.quote or row.quote or "",
+                        provenance=Provenance(row.proposal_id, row.proposer, row.approved_by,
+                                              row.approved_at[:10], row.source_url))
+        out.append(s)
+    return out
 
 
 def usd(amount: int) -> str:

@@ -15,11 +15,14 @@ CHANNEL_ID = 3000000000000000003
 DM_CHANNEL_ID = 3000000000000000099
 ASKER_ID = 4000000000000000004
 OTHER_ID = 4000000000000000005
+REVIEWER_ID = 4000000000000000006
+REVIEWER_ROLE_ID = 6000000000000000006  # a role named in DANDONG_REVIEWER_ROLE_IDS by tests
 EVERYONE_PERMISSIONS = "2248473465835073"  # view, send, embed links, read history, …
 TIMESTAMP = "2017-03-01T09:00:00.000000+00:00"
 
 OPTION_STRING = 3
 OPTION_INTEGER = 4
+OPTION_BOOLEAN = 5
 
 _ids = itertools.count(5000000000000000000)
 
@@ -40,13 +43,16 @@ def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
 BOT_USER = user(APP_ID, "Dandong", bot=True)
 ASKER = user(ASKER_ID, "researcher")
 OTHER = user(OTHER_ID, "colleague")
+REVIEWER = user(REVIEWER_ID, "reviewer")
+ROLES = {REVIEWER_ID: [REVIEWER_ROLE_ID]}  # the roles each member holds
 
 
 def member(u: dict[str, Any], *, with_user: bool = True) -> dict[str, Any]:
     """A guild member (discord.py 2.7 requires `flags`)."""
     m: dict[str, Any] = {
-        "roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False, "flags": 0,
-        "pending": False, "nick": None, "avatar": None, "premium_since": None,
+        "roles": [str(r) for r in ROLES.get(int(u["id"]), [])], "joined_at": TIMESTAMP,
+        "deaf": False, "mute": False, "flags": 0, "pending": False, "nick": None, "avatar": None,
+        "premium_since": None,
     }
     if with_user:
         m["user"] = u
@@ -76,11 +82,16 @@ def guild() -> dict[str, Any]:
             "id": str(GUILD_ID), "name": "@everyone", "permissions": EVERYONE_PERMISSIONS,
             "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
             "flags": 0, "icon": None, "unicode_emoji": None,
+        }, {
+            "id": str(REVIEWER_ROLE_ID), "name": "reviewers", "permissions": "0",
+            "position": 1, "color": 0, "hoist": False, "managed": False, "mentionable": False,
+            "flags": 0, "icon": None, "unicode_emoji": None,
         }],
         "emojis": [], "stickers": [], "features": [], "mfa_level": 0, "application_id": None,
         "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
-        "joined_at": TIMESTAMP, "large": False, "unavailable": False, "member_count": 3,
-        "voice_states": [], "members": [member(BOT_USER), member(ASKER), member(OTHER)],
+        "joined_at": TIMESTAMP, "large": False, "unavailable": False, "member_count": 4,
+        "voice_states": [], "members": [member(BOT_USER), member(ASKER), member(OTHER),
+                                      member(REVIEWER)],
         "channels": [text_channel()], "threads": [], "presences": [], "stage_instances": [],
         "guild_scheduled_events": [], "soundboard_sounds": [], "premium_tier": 0,
         "premium_subscription_count": 0, "preferred_locale": "en-US", "nsfw_level": 0,
@@ -162,7 +173,8 @@ def command_data(name: str, options: dict[str, Any], *, command_id: str,
     for key, value in options.items():
         o: dict[str, Any] = {
             "name": key, "value": value,
-            "type": OPTION_INTEGER if isinstance(value, int) else OPTION_STRING,
+            "type": OPTION_BOOLEAN if isinstance(value, bool)
+            else OPTION_INTEGER if isinstance(value, int) else OPTION_STRING,
         }
         if key == focused:
             o["focused"] = True
@@ -177,3 +189,23 @@ def message_command_data(name: str, target: dict[str, Any], *,
     resolved = {k: v for k, v in target.items() if k != "member"}  # as Discord resolves it
     return {"id": command_id, "name": name, "type": 3, "target_id": target["id"],
             "resolved": {"messages": {target["id"]: resolved}}}
+
+
+def subcommand_data(group: str, sub: str, options: dict[str, Any], *,
+                    command_id: str) -> dict[str, Any]:
+    """The `data` of /group sub with these options (e.g. /kb approve id:3)."""
+    inner = command_data(sub, options, command_id=command_id)
+    return {"id": command_id, "name": group, "type": 1,
+            "options": [{"type": 1, "name": sub, "options": inner["options"]}]}
+
+
+def modal_submit_data(modal: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
+    """The `data` of submitting the modal the bot sent (a type-9 callback's data), with the
+    text typed into each input, by its label."""
+    rows = []
+    for row in modal["components"]:
+        inputs = row["components"] if row.get("type") == 1 else [row["component"]]
+        rows.append({"type": 1, "components": [
+            {"type": 4, "custom_id": i["custom_id"], "value": values.get(i["label"], "")}
+            for i in inputs]})
+    return {"custom_id": modal["custom_id"], "components": rows}

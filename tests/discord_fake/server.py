@@ -503,6 +503,20 @@ class FakeDiscord:
         data = p.message_command_data(name, target, command_id=self.command_id(name))
         return await self.interact(p.interaction(2, data, who=who, guild=guild))
 
+    async def slash_sub(self, group: str, sub: str, who: dict = p.ASKER, guild: bool = True,
+                        permissions: int | None = None, **options: Any) -> dict:
+        """Run /group sub with these options as user `who`, with these channel permissions."""
+        data = p.subcommand_data(group, sub, options, command_id=self.command_id(group))
+        payload = p.interaction(2, data, who=who, guild=guild)
+        if permissions is not None and guild:
+            payload["member"]["permissions"] = str(permissions)
+        return await self.interact(payload)
+
+    async def submit_modal(self, modal: dict, values: dict[str, str],
+                           who: dict = p.ASKER) -> dict:
+        """Fill in and submit the modal the bot opened (the data of its type-9 callback)."""
+        return await self.interact(p.interaction(5, p.modal_submit_data(modal, values), who=who))
+
     async def autocomplete(self, name: str, focused: str, **options: Any) -> dict:
         """Type into option `focused` of /name."""
         data = p.command_data(name, options, command_id=self.command_id(name), focused=focused)
