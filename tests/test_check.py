@@ -75,7 +75,7 @@ CLAIMS = [
     ("Xi Jinping visited Pyongyang in June 2019.", S, "June 20, 2019"),
     ("Kim Jong Il visited China in May 2010.", S, "May 3, 2010"),
     ("Kim Jong Il made eight trips to China.", S, "8 trips"),
-    ("Kim Jong Il made nine trips to China.", C, "8 trips, not nine trips"),
+    ("Kim Jong Il made nine trips to China.", C, "8 of them while Kim Jong Il led"),
     # leaders' periods (eras.csv tenures)
     ("Xi Jinping came to power in 2012.", S, "November 15, 2012"),
     ("Kim Jong Il died in 2010.", C, "December 17, 2011, not 2010"),
@@ -266,3 +266,41 @@ def test_cli_usage_errors(cli_env, args):
     r = _dandong(cli_env, *args)
     assert r.returncode == 2 and r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+# -- claims about the 1953-2026 record: last/first, counts through the planner, coverage ------
+RECORD_CLAIMS = [
+    ("Kim Jong Un last visited China in January 2019.", "contradicted",
+     "September 2, 2025 to September 4, 2025 (Beijing), not January 2019"),
+    ("Kim Jong Un last visited China in September 2025.", "supported", "most recent visit"),
+    ("Kim Jong Un first visited China in March 2018.", "supported", "first visit"),
+    ("There have been five Kim-Xi summits.", "contradicted", "6 summits on the public record"),
+    ("There have been six Kim-Xi summits.", "supported", "complete for 2000–2026"),
+    ("Hu Jintao met Kim Jong Il six times.", "supported", "6 summits"),
+    ("Hu Jintao met Kim Jong Il four times.", "contradicted", "not four times"),
+    ("Kim Jong Un has visited China five times.", "supported", "5 high-level visits"),
+    ("Kim Jong Un has visited China four times.", "contradicted", "not four times"),
+    ("Kim Jong Il visited China ten times.", "unknown", "2 before"),  # 2 as heir: selective
+    ("There were 3 high-level visits in 2010.", "contradicted", "at least 9"),
+    ("There were 30 high-level visits in 2010.", "unknown", "not complete for that span"),
+    ("Kim Jong Un visited China in 2022.", "contradicted", "complete for 2000–2026"),
+    ("Wang Yi visited Pyongyang in April 2026.", "supported", "April 9, 2026"),
+    ("Wang Yi last visited Pyongyang in April 2026.", "unknown", "selective"),
+]
+
+
+@pytest.mark.parametrize(("text", "verdict", "words"), RECORD_CLAIMS,
+                         ids=[c[0] for c in RECORD_CLAIMS])
+def test_record_claim(checker, text, verdict, words):
+    report = checker.check(text, date(2026, 12, 2))
+    assert report.verdict == verdict, report.answer
+    assert words in report.claims[0].answer
+    if verdict != "unknown":
+        assert report.claims[0].sources
+
+
+def test_a_last_visit_is_never_supported_by_an_earlier_row(checker):
+    """The record's latest row decides 'last': an earlier matching visit is not support."""
+    for month in ("March 2018", "May 2018", "June 2018", "January 2019"):
+        report = checker.check(f"Kim Jong Un last visited China in {month}.", date(2026, 12, 2))
+        assert report.verdict == "contradicted"

@@ -50,7 +50,8 @@ class Checker:
         judge = Judge(self.store, today)
         results: list[ClaimResult] = []
         seen: set[tuple] = set()
-        for claim in find_claims(text, self.engine.parser, self.people(), today):
+        for claim in find_claims(text, self.engine.parser, self.people(), today,
+                                 planner=self.engine.planner):
             result = judge.judge(claim)
             if result is None:
                 continue

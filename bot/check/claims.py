@@ -44,6 +44,7 @@ class Context:
     people: list[str]
     today: date
     used: set[int] = field(default_factory=set)  # figures (by start) already claimed
+    planner: object = None  # bot.engine.plan.Planner: counts of visits and summits on record
 
     def take(self, fig: Figure | None) -> Figure | None:
         if fig is not None:
@@ -74,7 +75,8 @@ OFFICES = ("vice foreign minister|foreign minister|state councilor|state council
 _RESOLUTION = re.compile(r"\b(?:unscr|unsc resolution|resolution|res|scr)\s*(\d{3,4})\b")
 
 
-def find_claims(text: str, parser: Parser, people: list[str], today: date) -> list[Claim]:
+def find_claims(text: str, parser: Parser, people: list[str], today: date,
+                planner=None) -> list[Claim]:
     """Every claim in `text`, sentence by sentence and clause by clause."""
     folded_people = [(parser.normalize(p), p) for p in people]
     people_rx = _any_phrase([f for f, _ in folded_people if f])
@@ -94,7 +96,7 @@ def find_claims(text: str, parser: Parser, people: list[str], today: date) -> li
                 eras=parser._eras(c_fold) or parser._eras(s_fold),
                 tests=parser._tests(c_fold, today)[0] or parser._tests(s_fold, today)[0],
                 people=[p for f, p in folded_people if f in named],
-                today=today)
+                today=today, planner=planner)
             for finder in FINDERS:
                 out += finder(ctx, parser)
     return out
@@ -238,6 +240,34 @@ def rule_claims(ctx: Context, parser: Parser) -> list[Claim]:
     return out
 
 
+COUNT_NOUNS = frozenset("visits visit trips trip summits summit meetings meeting times".split())
+
+
+def count_claims(ctx: Context, parser: Parser) -> list[Claim]:
+    """'Hu Jintao met Kim Jong Il six times', 'five Kim-Xi summits', '9 visits in 2010': a
+    count of visits or summits, checked by counting the rows the query planner selects."""
+    if ctx.planner is None or not _has(ctx.c_fold, VISIT_WORDS):
+        return []
+    figs = [f for f in ctx.free("count", "multiple") if f.noun in COUNT_NOUNS
+            or re.match(r"\s*(?:high|leader)[- ]level\s+(?:visits|trips|summits|exchanges)\b",
+                        ctx.clause.text[f.end:].lower())
+            or (f.kind == "multiple" and f.surface.lower().endswith("times")
+                and not re.search(r"\btimes\s+(?:the|as|more|higher|larger|bigger)\b",
+                                  ctx.clause.text[f.start:].lower()))]
+    if not figs:
+        return []
+    from dataclasses import replace
+
+    # Planned as an open count (not a topic's or an era's): the rows it selects are counted.
+    q = parser.parse(ctx.clause.text, ctx.today)
+    plan = ctx.planner.plan(replace(q, intent="search"), op="count")
+    if plan is None or plan.subject not in ("visits", "summits") or not (
+            plan.people or plan.period or plan.eras or plan.direction):
+        return []
+    return [Claim("record_count", ctx.clause, plan.subject, ctx.take(figs[0]),
+                  extra={"plan": plan})]
+
+
 def trade_claims(ctx: Context, parser: Parser) -> list[Claim]:
     """A year's China–DPRK trade, total or one direction, in US dollars."""
     money = ctx.free("money")
@@ -279,6 +309,7 @@ def leftover_claims(ctx: Context, parser: Parser) -> list[Claim]:
 
 
 FINDERS: tuple[Callable[[Context, Parser], list[Claim]], ...] = (
-    absence_claims, test_claims, era_claims, rule_claims, trade_claims, person_claims,
+    absence_claims, test_claims, era_claims, rule_claims, count_claims, trade_claims,
+    person_claims,
     leftover_claims,
 )

@@ -123,8 +123,13 @@ FIGURE_RULES: tuple[FigureRule, ...] = (
                "officially documented high-level China–North Korea visits since 1953",
                kinds=("count",), ref="fact:visits_total_since_1953",
                nouns=("visits", "exchanges", "visit")),
-    FigureRule("kji_trips", "kim jong il + trips|trip|visits|visited|travelled|traveled|times",
-               "Kim Jong Il's trips to China (2000–2011)", unless="kim jong un",
+    # The article's eight are 2000-2011, as leader: without that span or that figure, a count
+    # of his trips is counted on the record instead (two more, as heir, in 1983 and 1987).
+    FigureRule("kji_trips", "kim jong il + trips|trip|visits|visited|travelled|traveled|times "
+               "+ 2000|2011|eight|8|as leader|while in power|in power",
+               "Kim Jong Il's trips to China (2000–2011)",
+               unless="kim jong un|hu jintao|jiang zemin|met|meet|meeting|meetings|summit|"
+                      "summits",
                kinds=("count", "multiple"), ref="fact:kji_eight_trips",
                nouns=("trips", "visits", "times", "trip")),
     FigureRule("doj_nationals", "chinese nationals|chinese citizens|nationals|individuals|"

@@ -15,6 +15,7 @@ from bot.check.figures import Figure, figures_in
 from bot.check.report import ClaimResult
 from bot.engine.dates import DateMention
 from bot.engine.normalize import fold
+from bot.engine.parse import _has
 from bot.engine.sources import ARTICLE_AS_OF, cite, days_between, fmt_number, long_date, ordinal
 from knowledge.store import Fact, KnowledgeStore
 
@@ -426,7 +427,11 @@ class Judge:
         if not visits:
             return self.result(claim, "unknown", f"No visit by {person} is on record.",
                                stated=stated, what=what)
+        visits = [v for v in visits if v.start_date <= self.today.isoformat()]
         hits = [v for v in visits if _visit_matches(claim.when, v)]
+        ordinal_claim = self._ordinal_visit(claim, person, visits, stated, what)
+        if ordinal_claim is not None:
+            return ordinal_claim
         article = self._article_date(person)
         if article and claim.when.matches(article[1]) and not claim.when.matches(
                 visits[0].start_date):
@@ -450,10 +455,51 @@ class Judge:
                                f"{RECORD}.", expected=v.start_date, stated=stated,
                                sources=sources, what=what)
         listing = "; ".join(_visit_span(v) for v in visits[:8])
+        ext = self._visit_extent(person, claim.when.period.start, claim.when.period.end)
+        if ext.complete:
+            return self.result(claim, "contradicted", f"No visit by {person} in {stated} is on "
+                               f"{RECORD} (on record: {listing}). {ext.text}",
+                               expected=listing, stated=stated,
+                               sources=[cite(v) for v in visits[:8]], what=what)
         return self.result(claim, "unknown", f"No visit by {person} in {stated} is on record "
                            f"(on record: {listing}); the visit list is selective, so it cannot "
                            f"say.", expected=listing, stated=stated,
                            sources=[cite(v) for v in visits[:8]], what=what)
+
+    def _visit_extent(self, person: str, start: date | None, end: date | None):
+        """A leader's own trips are leader-level: that list is the one to be complete."""
+        from bot.engine.coverage import extent
+
+        era = next((e for e in self.store.eras() if e.leader == person), None)
+        if era is not None and start is None:
+            start = date.fromisoformat(era.start_date)  # as leader: from the tenure's start
+        return extent(self.store, "visits", "leader_level" if era else "high_level",
+                      start, end)
+
+    def _ordinal_visit(self, claim: Claim, person: str, visits, stated: str, what: str):
+        """'last visited China in January 2019': the last (or first) visit on record must be
+        the one stated; a later one on record contradicts it."""
+        text = fold(claim.clause.text)
+        if _has(text, ["last", "latest", "most recent", "most recently", "lately"]):
+            pick, word = visits[-1], "most recent"
+        elif _has(text, ["first", "earliest", "first ever"]):
+            pick, word = visits[0], "first"
+        else:
+            return None
+        what = f"{person}'s {word} visit"
+        ext = self._visit_extent(person, None, self.today)
+        if _visit_matches(claim.when, pick):
+            if ext.complete:
+                return self.result(claim, "supported", f"{_visit_span(pick)}: {what} on "
+                                   f"{RECORD}, as stated. {ext.text}", expected=pick.start_date,
+                                   stated=stated, sources=[cite(pick)], what=what)
+            return self.result(claim, "unknown", f"{_visit_span(pick)} is the {word} visit by "
+                               f"{person} on {RECORD}, but the list is selective. {ext.text}",
+                               expected=pick.start_date, stated=stated, sources=[cite(pick)],
+                               what=what)
+        return self.result(claim, "contradicted", f"{_visit_span(pick)}, not {stated}: {what} "
+                           f"on {RECORD}. {ext.text}", expected=pick.start_date, stated=stated,
+                           sources=[cite(pick)], what=what)
 
     def _article_date(self, person: str) -> tuple[Fact, str] | None:
         """The article's own date for a visit by this person, where it gives one."""
@@ -471,10 +517,15 @@ class Judge:
         if not titles:
             return self.result(claim, "unknown", f"No office on record for {person}.",
                                stated=office, what=what)
-        title = titles[0].split(";")[0].strip()
-        folded = fold(titles[0])
-        sources = [cite(visits[0])]
-        when = f" (at the {long_date(visits[0].start_date)} visit)"
+        # The visit the claim is about: one dated as the claim is, else one whose title names
+        # the office, else the first.
+        pick = next((v for v in visits if claim.when and _visit_matches(claim.when, v)), None)
+        pick = pick or next((v for v in visits if _names_office(v.visitor_title, office)), None)
+        pick = pick or next(v for v in visits if v.visitor_title)
+        title = pick.visitor_title.split(";")[0].strip()
+        folded = fold(pick.visitor_title)
+        sources = [cite(pick)]
+        when = f" (at the {long_date(pick.start_date)} visit)"
         has = f" {office} " in f" {folded} "
         vice_only = has and f"vice {office}" in folded and not office.startswith("vice")
         if has and not vice_only:
@@ -516,6 +567,39 @@ class Judge:
                            f"{what}, per {RECORD} (convention: {era.basis}).", expected=iso,
                            stated=m.period.label, sources=[cite(era)], what=what)
 
+    def record_count(self, claim: Claim) -> ClaimResult:
+        """A count of visits or summits against the rows the plan selects: supported only
+        when the list is complete for that span; 'at least' beats a selective list."""
+        from bot.engine.plan import record_extent, visits_on_record
+
+        plan, fig = claim.extra["plan"], claim.figure
+        rows = visits_on_record(self.store, plan, self.today)
+        n, stated = len(rows), fig.value
+        ext = record_extent(self.store, plan, self.today)
+        what = plan.understood().rsplit(" · ", 1)[0]
+        noun = "summit" if plan.subject == "summits" else "high-level visit"
+        listed = "; ".join(f"{long_date(v.start_date)} {v.visitor}" for v in rows[:8])
+        listed += " …" if n > 8 else ""
+        sources = [cite(v) for v in rows[:10]]
+        found = f"{n} {noun}{'' if n == 1 else 's'} on {RECORD} ({listed})" if n else \
+            f"no {noun} on {RECORD}"
+        from bot.engine.plan import _leader_split
+
+        split = _leader_split(plan, rows)
+        if split:
+            found += " — " + " ".join(split).rstrip(".")
+        if n == stated and ext.complete:
+            return self.result(claim, "supported", f"{found}, as stated. {ext.text}",
+                               expected=str(n), stated=fig.surface, sources=sources, what=what)
+        if n > stated or (ext.complete and n != stated):
+            at_least = "" if ext.complete else "at least "
+            return self.result(claim, "contradicted", f"{at_least}{found}, not {fig.surface}. "
+                               f"{ext.text}", expected=f"{at_least}{n}", stated=fig.surface,
+                               sources=sources, what=what)
+        return self.result(claim, "unknown", f"{found}; the list is not complete for that span, "
+                           f"so it cannot say whether there were {fig.surface}. {ext.text}",
+                           expected=str(n), stated=fig.surface, sources=sources, what=what)
+
     def unmatched(self, claim: Claim) -> ClaimResult:
         fig = claim.figure
         return self.result(claim, "unknown", f"Not checked: nothing in the knowledge base bears "
@@ -531,6 +615,7 @@ JUDGES = {
     "no_visit_since_test": Judge.no_visit_since_test, "date": Judge.date,
     "resolution_date": Judge.resolution_date, "visit_date": Judge.visit_date,
     "office": Judge.office, "tenure": Judge.tenure, "unmatched": Judge.unmatched,
+    "record_count": Judge.record_count,
 }
 
 _KIND_WORDS = {"percent": "percentage", "money": "sum of money", "tonnes": "tonnage",
@@ -596,8 +681,6 @@ def _iso(value) -> str | None:
 
 
 def _any_in(claim: Claim, verbs: str) -> bool:
-    from bot.engine.parse import _has
-
     return _has(fold(claim.clause.text), [fold(v) for v in verbs.split("|")])
 
 
@@ -610,6 +693,11 @@ def _visit_matches(m: DateMention, v) -> bool:
             s = v.start_date[:4] + s[4:]
         return v.start_date <= s <= v.end_date
     return False
+
+
+def _names_office(title: str | None, office: str) -> bool:
+    folded = f" {fold(title or '')} "
+    return f" {office} " in folded and f"vice {office}" not in folded
 
 
 def _visit_span(v) -> str:

@@ -229,13 +229,16 @@ class Planner:
                    "China", "Korea", "Other", "Various", "Provinces"}
         self.places = {p.lower(): p for p in places - generic}
 
-    def plan(self, q: Query) -> Plan | None:
+    def plan(self, q: Query, op: str | None = None) -> Plan | None:
+        """The plan for a question, or None to leave it to the other intents; `op` forces an
+        operation (the fact-checker counts what a claim describes)."""
+        forced = op
         f = q.folded
         if q.intent == "test_gap" and len(q.tests) == 2 and _has(f, ("between",)):
             return Plan("tests", "between", tests=tuple(q.tests))
         if q.intent in KEEP or not f:
             return None
-        op = next((name for name, words in OPS if _has(f, words)), None)
+        op = forced or next((name for name, words in OPS if _has(f, words)), None)
         subject = next((name for name, words in SUBJECTS if _has(f, words)), None)
         raw = q.text
         cjk = bool(_UNSPACED.search(raw))
@@ -397,16 +400,33 @@ def _subset(plan: Plan) -> str:
     return "high_level"
 
 
-def _record_note(engine, plan: Plan, today: date, start: date | None = None,
-                 end: date | None = None) -> str:
+def record_extent(store, plan: Plan, today: date, start: date | None = None,
+                  end: date | None = None):
+    """How complete the record is for the rows this plan selects (bot.engine.coverage)."""
     if plan.period:
         start, end = start or plan.period.start, end or plan.period.end
-    if plan.eras:
-        e = plan.eras[0]
-        s, t = _TENURES.get(e.era_id or "", (None, None))
-        start = start or (date.fromisoformat(s) if s else None)
-        end = end or (date.fromisoformat(t) if t else today)
-    ext = extent(engine.store, "visits", _subset(plan), start, end)
+    spans = [_TENURES.get(p.era_id or "", (None, None)) for p in plan.eras]
+    # A summit with a leader falls inside the leader's tenure; a leader's own trips as leader
+    # are what the leader-level list covers.
+    if plan.subject == "summits" or _subset(plan) == "leader_level":
+        spans += [_TENURES.get(p.era_id or "", (None, None)) for p in plan.people if p.era_id]
+    for s, t in spans:
+        if s:
+            start = max(start or date.min, date.fromisoformat(s))
+            end = min(end or date.max, date.fromisoformat(t) if t else today)
+    return extent(store, "visits", _subset(plan), start, end)
+
+
+def visits_on_record(store, plan: Plan, today: date) -> list[Visit]:
+    """Every visit the plan's filters select, up to today (its list or count operation)."""
+    conds, params, _ = plan.where(today)
+    return store.visits_where([*conds, "start_date <= :_today"],
+                              {**params, "_today": today.isoformat()}, limit=10_000)
+
+
+def _record_note(engine, plan: Plan, today: date, start: date | None = None,
+                 end: date | None = None) -> str:
+    ext = record_extent(engine.store, plan, today, start, end)
     warn = stale_warning(ext, today)
     return ext.text + (f" {warn}" if warn else "")
 
