@@ -82,6 +82,16 @@ def test_console_answers_lines_until_eof(cli_env):
     assert "Examples:" in p.stdout
 
 
+def test_console_fact_checks_a_pasted_paragraph_and_check_lines(cli_env):
+    p = run(["console", "--today", "2026-12-02"], cli_env, stdin=(
+        "Kim Jong Un has averaged 2.5 visits per year. Li Qiang visited Pyongyang in "
+        "October 2025.\ncheck: There have been five Kim-Xi summits.\nlast Kim-Xi summit\n"))
+    assert p.returncode == 0
+    assert "Contradicted: 2 claims checked (1 contradicted, 1 supported)." in p.stdout
+    assert "❌ Contradicted: “There have been five Kim-Xi summits.”" in p.stdout
+    assert "Understood: summits · Xi Jinping · last" in p.stdout  # a question is still asked
+
+
 def test_no_arguments_starts_the_console(cli_env):
     p = run([], cli_env, stdin="coal ban\n")
     assert p.returncode == 0 and "February 18, 2017" in p.stdout

@@ -176,6 +176,7 @@ class Plan:
         if self.direction:
             conds.append(FILTERS["direction"].sql)
             params["direction"] = self.direction
+        either = []  # visits by any of the people named ('Kim Jong Un and Li Qiang visits')
         for i, p in enumerate(self.people):
             names = sorted(p.visitor_names) or [p.name]
             slots = [f":v{i}_{j}" for j in range(len(names))]
@@ -185,8 +186,13 @@ class Plan:
                 # A summit is the two leaders meeting: the host took part too.
                 conds.append(f"({visitor} OR {FILTERS['tenure'].sql.format(p=f'e{i}')})")
                 params.update(_tenure(p, f"e{i}", today))
-            else:
+            elif self.subject == "summits":
                 conds.append(visitor)
+            else:
+                either.append(visitor)
+        if either:
+            conds.append(" OR ".join(either) if len(either) == 1 else
+                         "(" + " OR ".join(either) + ")")
         for i, e in enumerate(self.eras):
             conds.append(FILTERS["tenure"].sql.format(p=f"t{i}"))
             params.update(_tenure(e, f"t{i}", today))
@@ -378,7 +384,8 @@ def _noun(plan: Plan, n: int = 2) -> str:
 def _filters_text(plan: Plan) -> str:
     bits = []
     if plan.people:
-        names = " and ".join(p.name for p in plan.people)
+        joint = " and " if plan.subject == "summits" else " or "
+        names = joint.join(p.name for p in plan.people)
         bits.append(f"with {names}" if plan.subject == "summits" else f"by {names}")
     if plan.direction:
         bits.append("to China" if plan.direction == "KP->CN" else "to North Korea")
