@@ -177,6 +177,19 @@ def test_the_2018_2025_summits_and_the_articles_statement_are_both_dated(engine)
     text = engine.ask("Kim-Xi summits", today=TODAY).answer
     assert "6 Kim Jong Un–Xi Jinping summits on record, in 2018–2025" in text
     assert "The article (March 2017) noted there had been no such summit" in text
+    assert "checked through April 10, 2026; the list of summits is complete for 2000–2026" in text
+
+
+def test_a_person_is_named_with_their_role(engine):
+    text = engine.ask("Choe Son Hui", today=TODAY).answer
+    assert text.startswith("Choe Son Hui (") and "Foreign Minister" in text.splitlines()[0]
+
+
+def test_an_era_without_a_rate_says_what_the_record_holds_and_computes_none(engine):
+    a = engine.ask("visits in Deng era", today=TODAY)
+    assert not a.found
+    assert "high-level visits in the Deng Xiaoping era" in a.answer
+    assert "selective, not complete, so no rate is computed" in a.answer
 
 
 @pytest.mark.parametrize("question", [

@@ -176,7 +176,7 @@ class Engine:
                 sources.append(counted[1])
                 values[f"{era_id}_counted"] = counted[2]
         if missing and not lines:
-            return self._era_unknown(q, missing)
+            return self._era_unknown(q, missing, today)
         for era in missing:
             lines.append(f"The article gives no visit-rate figure for the {era.leader} era.")
         from_article = any(s.kind == "article" for s in sources)
@@ -187,7 +187,7 @@ class Engine:
         return self.reply(q, "\n".join(lines), sources, values=values,
                           as_of=ARTICLE_AS_OF if from_article else None)
 
-    def _era_unknown(self, q: Query, missing: list[Era]) -> Answer:
+    def _era_unknown(self, q: Query, missing: list[Era], today: date) -> Answer:
         rates = self.store.era_rates()
         known = "; ".join(f"{self.store.era(e).leader} {fmt_number(f.value)}"
                           for e, f in sorted(rates.items(), key=lambda kv: -float(kv[1].value)))
@@ -197,6 +197,19 @@ class Engine:
                 f"list covering it has been imported. Rates it does give (visits a year): "
                 f"{known}.")
         sources = [cite(f) for f in rates.values()]
+        for e in missing:  # what the record does hold for the era, and how completely
+            from bot.engine.coverage import extent
+
+            start = date.fromisoformat(e.start_date)
+            end = date.fromisoformat(e.end_date) if e.end_date else today
+            held = self.store.visits_where(["high_level = 1", "start_date BETWEEN :s AND :e"],
+                                           {"s": start.isoformat(), "e": end.isoformat()})
+            if held:
+                ext = extent(self.store, "visits", "high_level", start, end)
+                text += (f" The public record here holds {len(held)} high-level visits in the "
+                         f"{e.leader} era ({held[0].start_date[:4]}–{held[-1].start_date[:4]}); "
+                         f"{ext.text[0].lower()}{ext.text[1:].rstrip('.')}, so no rate is "
+                         f"computed from it.")
         if any(e.id == "mao" for e in missing):
             rank = self.store.fact("rank_second_lowest_unweighted")
             if rank:

@@ -70,10 +70,18 @@ def answer_topic(engine, q: Query, today: date) -> Answer:
     from_article = any(f.source_kind == "article" for f in facts)
     others = records or any(f.source_kind != "article" for f in facts)
     if from_article:
-        lines.append(f"Basis: {ARTICLE_BASIS}" + (" and the public record" if others else "")
-                     + f"; as of {long_date(ARTICLE_AS_OF)}.")
+        lines.append(f"Basis: {ARTICLE_BASIS} (as of {long_date(ARTICLE_AS_OF)})"
+                     + (" and the public record" if others else "") + ".")
     else:
         lines.append("Basis: public record.")
+    visits = [r for r in records if hasattr(r, "visitor")]
+    if visits:  # the record's rows are dated by how far the record was checked, not 2017
+        from bot.engine.coverage import extent
+
+        subset = "summit" if all(v.summit for v in visits) else "leader_level" if all(
+            v.leader_level for v in visits) else "high_level"
+        lines.append(extent(engine.store, "visits", subset,
+                            date.fromisoformat(visits[0].start_date), today).text)
     values = {f.id: f.value for f in facts if f.value}
     sources = [cite(f) for f in facts] + [cite(r) for r in records]
     as_of = ARTICLE_AS_OF if from_article else max((f.as_of for f in facts if f.as_of),
@@ -93,7 +101,9 @@ def answer_person(engine, q: Query, today: date) -> Answer:
     visits = engine.store.visits_by_visitor(q.person)
     if not visits:
         return engine.search(q, today)
-    lines = [f"{q.person} on record:"]
+    person = next((p for p in engine.store.people() if p.name == q.person), None)
+    role = f" ({person.role})" if person and person.role else ""
+    lines = [f"{q.person}{role} on record:"]
     for v in visits:
         extra = ""
         if v.after_test:
