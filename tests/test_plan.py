@@ -94,6 +94,8 @@ CASES = [
      "9 days", {"test_1", "post_test_1"}),
     ("visits between the 2009 test and the 2013 test",
      "tests · the 2009 test and the 2013 test · between", "1,359 days", {"test_2", "test_3"}),
+    ("how many days between the first and second tests", "tests · test 1 and test 2 · between",
+     "959 days between the first test", {"test_1", "test_2"}),
     ("how many nuclear tests under Kim Jong Un", "tests · during Kim Jong Un's tenure · count",
      "4 nuclear tests", {"test_3", "test_6"}),
     ("how many nuclear tests during Kim Jong Il's rule",

@@ -212,6 +212,9 @@ class Parser:
         rf"|(?:(?P<mon>[a-z]+) )?(?P<year>\d{{4}}) {TEST_WORDS}"
         rf"|{TEST_WORDS} (?:of |in )(?:(?P<mon2>[a-z]+) )?(?P<year2>\d{{4}}))")
 
+    _ORD = "|".join(sorted((o for o in ORDINALS if ORDINALS[o] > 0), key=len, reverse=True))
+    _TEST_PAIR = re.compile(rf"\b(?P<a>{_ORD}) (?:and|to|&) (?:the )?(?:{_ORD}) {TEST_WORDS}")
+
     def _tests(self, folded: str, today: date):
         """Nuclear tests named in the text: ordinal, number, year or month and year."""
         if not re.search(rf"\b{TEST_WORDS}\b", folded):
@@ -220,6 +223,8 @@ class Parser:
 
         tests: list[int] = []
         year = None
+        for m in self._TEST_PAIR.finditer(folded):  # 'the first and second tests'
+            tests.append(ORDINALS[m["a"]])
         for m in self._TEST_REF.finditer(folded):
             if m["ord"]:
                 tests.append(ORDINALS[m["ord"]])
