@@ -212,7 +212,7 @@ def test_suggestions_come_from_the_knowledge_base(engine):
 def test_filters_are_parameterized_never_pasted():
     """A place or name from the question reaches SQLite as a parameter, not as SQL text."""
     plan = Plan("visits", place="Dalian'; DROP TABLE visits; --")
-    conds, params, _ = plan.where(TODAY)
+    conds, params = plan.where(TODAY)
     assert "DROP" not in " ".join(conds) and "DROP" in params["place"]
     assert all(f.sql.count("'") in (0, 2) for f in FILTERS.values())
 

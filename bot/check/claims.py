@@ -256,11 +256,8 @@ def count_claims(ctx: Context, parser: Parser) -> list[Claim]:
                                   ctx.clause.text[f.start:].lower()))]
     if not figs:
         return []
-    from dataclasses import replace
-
-    # Planned as an open count (not a topic's or an era's): the rows it selects are counted.
-    q = parser.parse(ctx.clause.text, ctx.today)
-    plan = ctx.planner.plan(replace(q, intent="search"), op="count")
+    # Planned as a count, whatever the clause would ask: the rows it selects are counted.
+    plan = ctx.planner.plan(parser.parse(ctx.clause.text, ctx.today), op="count")
     if plan is None or plan.subject not in ("visits", "summits") or not (
             plan.people or plan.period or plan.eras or plan.direction):
         return []

@@ -52,16 +52,14 @@ def extent(store: KnowledgeStore, table: str, subset: str = "all",
     if not rows:
         return Extent(False, None, "The knowledge base does not say how complete this list is.")
     checked = max(r.checked_through for r in rows)
-    lo = (start or date(1900, 1, 1)).isoformat()
-    hi = min((end or date(2100, 1, 1)).isoformat(), checked)
+    # No start: from where the table's coverage begins. The end is capped at the check.
+    lo = start.isoformat() if start else min(r.covers_from for r in rows)
+    hi = min((end or date.max).isoformat(), checked)
     complete_rows = [r for r in rows if r.status == "complete"]
-    spans = [r for r in complete_rows if r.covers_from <= max(lo, rows[0].covers_from)
-             and r.covers_to >= hi]
-    whole = any(r.covers_from <= lo for r in spans) or bool(
-        spans and start is None and not _gaps_before(rows, spans[0]))
+    spans = [r for r in complete_rows if r.covers_from <= lo and r.covers_to >= hi]
     noun = f"the list of {NOUNS.get(subset, 'rows')}" if table == "visits" else "the list"
     head = f"On record, checked through {long_date(checked)}"
-    if whole or (start and spans and spans[0].covers_from <= lo):
+    if spans:
         return Extent(True, checked, f"{head}; {noun} is complete for "
                                      f"{_years(spans[:1])}.")
     if complete_rows:
@@ -76,10 +74,6 @@ def extent(store: KnowledgeStore, table: str, subset: str = "all",
         kinds = " and ".join(NOUNS[r.subset or "all"] for r in narrower)
         also = f" (complete for {kinds}, {_years(narrower[:1])})"
     return Extent(False, checked, f"{head}; {noun} is selective, not complete{also}.")
-
-
-def _gaps_before(rows: list[Coverage], span: Coverage) -> bool:
-    return any(r.covers_from < span.covers_from for r in rows)
 
 
 def stale_warning(ext: Extent, today: date) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.engine.normalize import fold
 
@@ -41,14 +42,23 @@ class Person:
     era_id: str | None = None        # the leader's era, when the person led a country
     visitor_names: frozenset[str] = field(default_factory=frozenset)
     person_id: str | None = None
+    tenure: tuple[str, str | None] | None = None  # (start, end or None) while leading
+
+    def tenure_span(self, today: date) -> tuple[date, date] | None:
+        """The leader's tenure as days, to today while in office; None for everyone else."""
+        if self.tenure is None:
+            return None
+        start, end = self.tenure
+        return date.fromisoformat(start), date.fromisoformat(end) if end else today
 
 
 @dataclass(frozen=True)
 class Mention:
     person: Person
-    start: int                       # character span in the folded question
-    end: int
+    start: int                       # character span, in the folded question, or in the
+    end: int                         # question as typed when `unspaced` (Hangul, characters)
     text: str
+    unspaced: bool = False
 
 
 class People:
@@ -60,7 +70,8 @@ class People:
 
         def entry(name: str) -> dict:
             return by_name.setdefault(name, {"name": name, "country": None, "era_id": None,
-                                             "visitors": set(), "id": None, "aliases": set()})
+                                             "visitors": set(), "id": None, "aliases": set(),
+                                             "tenure": None})
 
         for p in people:
             e = entry(p.name)
@@ -70,7 +81,8 @@ class People:
         short: dict[str, str] = {}
         for era in eras:
             e = entry(era.leader)
-            e.update(era_id=era.id, country=e["country"] or era.country)
+            e.update(era_id=era.id, country=e["country"] or era.country,
+                     tenure=(era.start_date, era.end_date))
         for alias, era_id in (era_aliases or {}).items():
             # Era aliases ('Xi', 'Hu', 'President Xi') name one leader each; short ones are
             # kept here although general aliases need four letters.
@@ -86,7 +98,7 @@ class People:
         self._unspaced: dict[str, str] = {}
         for name, e in by_name.items():
             self.persons[name] = Person(name, e["country"], e["era_id"],
-                                        frozenset(e["visitors"]), e["id"])
+                                        frozenset(e["visitors"]), e["id"], e["tenure"])
             for alias in {name, *e["aliases"]}:
                 if _UNSPACED.search(alias):
                     self._unspaced[alias] = name
@@ -126,29 +138,27 @@ class People:
         `unknown` (not in any vocabulary) may be a misspelt name: windows holding one are
         compared with the long aliases."""
         found: list[Mention] = []
-        taken: list[tuple[int, int]] = []
-
-        def add(name: str, start: int, end: int, text: str) -> None:
-            if any(s < end and start < e for s, e in taken):
-                return
-            taken.append((start, end))
-            found.append(Mention(self.persons[name], start, end, text))
+        taken: list[tuple[int, int]] = []  # spans in the folded text
 
         if self._unspaced_re is not None and _UNSPACED.search(raw):
             for m in self._unspaced_re.finditer(raw):
                 if len(m[0]) < 3 and _HANGUL.search(m[0]) and not _whole_hangul(raw, m):
                     continue  # 왕이 (Wang Yi) inside 왕이다 is not a name
-                # Offsets in the raw text: kept apart from the folded spans.
-                add(self._unspaced[m[0]], 10_000 + m.start(), 10_000 + m.end(), m[0])
+                found.append(Mention(self.persons[self._unspaced[m[0]]], m.start(), m.end(),
+                                     m[0], unspaced=True))
         for text in dict.fromkeys((folded, plain(folded))):
             if self._latin_re is None:
                 break
             for m in self._latin_re.finditer(text):
-                add(self._latin[m[1]], m.start(), m.end(), m[1])
+                if not any(s < m.end() and m.start() < e for s, e in taken):
+                    taken.append((m.start(), m.end()))
+                    found.append(Mention(self.persons[self._latin[m[1]]], m.start(), m.end(),
+                                         m[1]))
         unknown = set(unknown)
         if unknown:
             found += self._fuzzy(folded, unknown, taken)
-        return sorted(found, key=lambda m: m.start)
+        # Names as typed in Hangul or characters come after the Latin ones, in their order.
+        return sorted(found, key=lambda m: (m.unspaced, m.start))
 
     def _fuzzy(self, folded: str, unknown: set[str], taken: list) -> list[Mention]:
         """Two- and three-word windows within two edits of one long alias, and only one."""

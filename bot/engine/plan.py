@@ -4,14 +4,14 @@ A plan is a subject (visits, summits, tests, sanctions, events, trade), filters 
 direction, place, era, dates, level, kind), one operation (list, count, first, last, longest,
 shortest, most, fewest, duration, since, compare, between) and a projection (who, where, when,
 how long). Filters are rows of one registry, in the shape of datasette's filters.py: each
-knows its SQL template, with named parameters only, and how to say itself back to the user
+knows its SQL template, with named parameters only. The plan says itself back to the user
 ("Understood: visits · Kim Jong Il → China · during Hu Jintao's tenure · count").
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.engine.answer import Answer
@@ -101,23 +101,22 @@ def vocabulary() -> set[str]:
 
 @dataclass(frozen=True)
 class Filter:
-    """One registry row: how a filter is written in SQL and how it is said back."""
+    """One registry row: how a filter is written in SQL (named parameters only)."""
 
     key: str
     sql: str
-    human: str
 
 
 FILTERS: dict[str, Filter] = {f.key: f for f in (
-    Filter("high_level", "high_level = 1", ""),
-    Filter("summit", "summit = 1", "summits"),
-    Filter("leader", "leader_level = 1", "leader-level"),
-    Filter("direction", "direction = :direction", "{value}"),
-    Filter("visitor", "visitor IN ({names})", "{value}"),
-    Filter("tenure", "start_date BETWEEN :{p}_from AND :{p}_to", "during {value}'s tenure"),
-    Filter("place", "place LIKE :place ESCAPE '\\'", "in {value}"),
-    Filter("from", "start_date >= :from", "from {value}"),
-    Filter("to", "start_date <= :to", "to {value}"),
+    Filter("high_level", "high_level = 1"),
+    Filter("summit", "summit = 1"),
+    Filter("leader", "leader_level = 1"),
+    Filter("direction", "direction = :direction"),
+    Filter("visitor", "visitor IN ({names})"),
+    Filter("tenure", "start_date BETWEEN :{p}_from AND :{p}_to"),
+    Filter("place", "place LIKE :place ESCAPE '\\'"),
+    Filter("from", "start_date >= :from"),
+    Filter("to", "start_date <= :to"),
 )}
 ARROWS = {"KP->CN": "→ China", "CN->KP": "→ North Korea"}
 
@@ -137,7 +136,6 @@ class Plan:
     kind: str | None = None
     projection: str | None = None
     group: str | None = None                 # most/fewest: by visitor or by year
-    notes: tuple[str, ...] = field(default=())
 
     def understood(self) -> str:
         parts = [self.subject]
@@ -166,9 +164,11 @@ class Plan:
             parts.append(self.projection.replace("_", " "))
         return " · ".join(parts)
 
-    def where(self, today: date) -> tuple[list[str], dict, list[str]]:
-        """SQL conditions, their parameters, and the human echo of each (visits tables)."""
-        conds, params, human = [FILTERS["high_level"].sql], {}, []
+    def where(self, today: date) -> tuple[list[str], dict]:
+        """SQL conditions from the filter registry and their named parameters, over the
+        visits on record up to today."""
+        conds, params = [FILTERS["high_level"].sql, "start_date <= :_today"], {
+            "_today": today.isoformat()}
         if self.subject == "summits":
             conds.append(FILTERS["summit"].sql)
         if self.leader:
@@ -203,15 +203,12 @@ class Plan:
             conds += [FILTERS["from"].sql, FILTERS["to"].sql]
             params.update({"from": self.period.start.isoformat(),
                            "to": self.period.end.isoformat()})
-        return conds, params, human
-
-
-_TENURES: dict[str, tuple[str, str | None]] = {}
+        return conds, params
 
 
 def _tenure(p: Person, key: str, today: date) -> dict:
-    start, end = _TENURES.get(p.era_id or "", ("0000-01-01", None))
-    return {f"{key}_from": start, f"{key}_to": end or today.isoformat()}
+    start, end = p.tenure_span(today) or (date.min, today)
+    return {f"{key}_from": start.isoformat(), f"{key}_to": end.isoformat()}
 
 
 # -- planning --------------------------------------------------------------------------------
@@ -224,7 +221,6 @@ class Planner:
         self.store = store
         self.people = people
         self.known = known
-        _TENURES.update({e.id: (e.start_date, e.end_date) for e in store.eras()})
         places: set[str] = set()
         for v in store.visits_where([], {}, limit=10_000):
             for part in re.split(r"[;,()]", v.place or ""):
@@ -240,9 +236,10 @@ class Planner:
         operation (the fact-checker counts what a claim describes)."""
         forced = op
         f = q.folded
-        if q.intent == "test_gap" and len(q.tests) == 2 and _has(f, ("between",)):
+        intent = "search" if forced else q.intent  # a forced operation skips the intent gates
+        if intent == "test_gap" and len(q.tests) == 2 and _has(f, ("between",)):
             return Plan("tests", "between", tests=tuple(q.tests))
-        if q.intent in KEEP or not f:
+        if not f or intent in KEEP:
             return None
         op = forced or next((name for name, words in OPS if _has(f, words)), None)
         subject = next((name for name, words in SUBJECTS if _has(f, words)), None)
@@ -253,21 +250,21 @@ class Planner:
             subject = subject or next((n for n, words in CJK_SUBJECTS
                                        if any(w in raw for w in words)), None)
         mentions_test = bool(re.search(rf"\b{TEST_WORDS}\b", f))
-        if mentions_test and subject in (None, "visits") and q.intent in (
+        if mentions_test and subject in (None, "visits") and intent in (
                 "test_list", "test_date", "era_rate", "era_compare"):
             return self._tests_plan(q, op)
+        mentions = self.people.find(raw, f, unknown=[w for w in q.words
+                                                     if w not in self.known])
         if subject is None:
             # A name on its own ('김정은', 'Kim Chong-il'): that person's visits on record.
-            if q.intent != "search" or not self.people.find(raw, f):
+            if intent != "search" or not mentions:
                 return None
             subject = "visits"
         if subject == "trade" and (_has(f, ("share", "percent", "%", "lpg", "coal"))
                                    or not (q.period or op)):
             return None
-        mentions = self.people.find(q.text, f, unknown=[w for w in q.words
-                                                      if w not in self.known])
         people, eras = self._split(f, mentions)
-        direction = self._direction(f, people)
+        direction = self._direction(f)
         if cjk and direction is None:
             direction = ("CN->KP" if any(w in raw for w in CJK_TO_NORTH) else
                          "KP->CN" if any(w in raw for w in CJK_TO_CHINA) else None)
@@ -278,13 +275,13 @@ class Planner:
             eras = tuple(p for p in (self.people.by_era(e) for e in q.eras) if p)
         composed = bool(op or people or direction or place or leader or mentions)
         grouped = op in ("most", "fewest") and _group(f) is not None
-        if q.intent in ("era_rate", "era_compare", "era_rank") and not (
+        if intent in ("era_rate", "era_compare", "era_rank") and not (
                 op in ("count", "first", "last", "longest", "shortest", "duration", "since")
                 or people or direction or place or grouped):
             return None
-        if q.intent == "era_tenure" and not op:
+        if intent == "era_tenure" and not op:
             return None
-        if q.intent == "topic" and subject != "trade" and not (
+        if intent == "topic" and subject != "trade" and not (
                 (op and op != "compare") or eras or place
                 or (people and subject in ("visits", "summits")
                     and q.topic not in ("kji_trips", "summits"))):
@@ -293,7 +290,7 @@ class Planner:
         if subject in ("trade", "sanctions", "events") and (op or q.period
                                                              or self._kind(f, subject)):
             composed = True
-        if q.intent == "visits_in_period" or composed or q.intent == "person":
+        if intent == "visits_in_period" or composed or intent == "person":
             periods = self._two_periods(f, q) if op == "compare" else ()
             if op == "compare" and len(periods) < 2:
                 return None
@@ -313,7 +310,7 @@ class Planner:
         eras = tuple(p for p in (self.people.by_era(e) for e in q.eras) if p)
         if op == "between" or (_has(q.folded, ("between",)) and len(q.tests) == 2):
             return Plan("tests", "between", tests=tuple(q.tests)) if len(q.tests) == 2 else None
-        if eras or (op == "count" and (q.period or eras)):
+        if eras:
             return Plan("tests", op if op in ("count", "first", "last") else "list", eras=eras,
                         period=q.period)
         return None
@@ -321,15 +318,15 @@ class Planner:
     def _split(self, f: str, mentions: list[Mention]) -> tuple[tuple[Person, ...], tuple]:
         people, eras = [], []
         for m in mentions:
-            before = f[:m.start].rstrip().rsplit(" ", 2)
-            after = f[m.end:].lstrip().split(" ", 1)[0] if m.start < 10_000 else ""
+            before = f[:m.start].rstrip().rsplit(" ", 2) if not m.unspaced else []
+            after = f[m.end:].lstrip().split(" ", 1)[0] if not m.unspaced else ""
             era_context = m.person.era_id and (
                 after in ERA_AFTER or (before and before[-1] in ERA_BEFORE)
                 or " ".join(before[-2:]) in ERA_BEFORE)
             (eras if era_context else people).append(m.person)
         return tuple(dict.fromkeys(people)), tuple(dict.fromkeys(eras))
 
-    def _direction(self, f: str, people: tuple[Person, ...]) -> str | None:
+    def _direction(self, f: str) -> str | None:
         if _has(f, TO_NORTH):
             return "CN->KP"
         if _has(f, TO_CHINA):
@@ -412,23 +409,20 @@ def record_extent(store, plan: Plan, today: date, start: date | None = None,
     """How complete the record is for the rows this plan selects (bot.engine.coverage)."""
     if plan.period:
         start, end = start or plan.period.start, end or plan.period.end
-    spans = [_TENURES.get(p.era_id or "", (None, None)) for p in plan.eras]
+    spans = [e.tenure_span(today) for e in plan.eras]
     # A summit with a leader falls inside the leader's tenure; a leader's own trips as leader
     # are what the leader-level list covers.
     if plan.subject == "summits" or _subset(plan) == "leader_level":
-        spans += [_TENURES.get(p.era_id or "", (None, None)) for p in plan.people if p.era_id]
-    for s, t in spans:
-        if s:
-            start = max(start or date.min, date.fromisoformat(s))
-            end = min(end or date.max, date.fromisoformat(t) if t else today)
+        spans += [p.tenure_span(today) for p in plan.people]
+    for span in filter(None, spans):
+        start, end = max(start or date.min, span[0]), min(end or date.max, span[1])
     return extent(store, "visits", _subset(plan), start, end)
 
 
 def visits_on_record(store, plan: Plan, today: date) -> list[Visit]:
     """Every visit the plan's filters select, up to today (its list or count operation)."""
-    conds, params, _ = plan.where(today)
-    return store.visits_where([*conds, "start_date <= :_today"],
-                              {**params, "_today": today.isoformat()}, limit=10_000)
+    conds, params = plan.where(today)
+    return store.visits_where(conds, params, limit=10_000)
 
 
 def _record_note(engine, plan: Plan, today: date, start: date | None = None,
@@ -451,11 +445,9 @@ def _line(v: Visit) -> str:
 
 
 def _run_visits(engine, plan: Plan, q: Query, today: date) -> Answer:
-    conds, params, _ = plan.where(today)
+    conds, params = plan.where(today)
     store = engine.store
     end_cap = today.isoformat()
-    conds.append("start_date <= :_today")
-    params["_today"] = end_cap
     op = plan.op
     what = " ".join(x for x in (_noun(plan, 1 if op in ("first", "last", "since", "longest",
                                                        "shortest") else 2),
@@ -487,16 +479,13 @@ def _run_visits(engine, plan: Plan, q: Query, today: date) -> Answer:
         return _grouped(engine, plan, q, today, conds, params)
     if op == "compare":
         return _compare(engine, plan, q, today)
-    rows = store.visits_where(conds, params, limit=2000)
+    rows = visits_on_record(store, plan, today)
     if op in ("longest", "shortest", "duration"):
         return _durations(engine, plan, q, today, rows, what)
     if not rows:
         return engine.not_found(q, f"No {what} on record. " + _record_note(engine, plan, today))
     n = len(rows)
-    if op == "count":
-        head = f"{n} {_noun(plan, n)} on record {_filters_text(plan)}".rstrip() + ":"
-    else:
-        head = f"{n} {_noun(plan, n)} on record {_filters_text(plan)}".rstrip() + ":"
+    head = f"{n} {_noun(plan, n)} on record {_filters_text(plan)}".rstrip() + ":"
     lines = [head] + [f"• {_line(v)}" for v in rows[:MAX_LISTED]]
     if n > MAX_LISTED:
         lines.append(f"… and {n - MAX_LISTED} more.")
@@ -511,9 +500,9 @@ def _leader_split(plan: Plan, rows: list[Visit]) -> list[str]:
     """'Kim Jong Il trips': which of them he made as leader, and which before."""
     out = []
     for p in plan.people:
-        s, t = _TENURES.get(p.era_id or "", (None, None))
-        if not s:
+        if p.tenure is None:
             continue
+        s, t = p.tenure
         mine = [v for v in rows if v.visitor in p.visitor_names]
         inside = [v for v in mine if s <= v.start_date <= (t or "9999")]
         if mine and len(inside) != len(mine):
@@ -601,8 +590,7 @@ def _compare(engine, plan: Plan, q: Query, today: date):
     for p in plan.periods:
         sub = replace(plan, op="count", periods=(), period=Period(p.start, min(p.end, today),
                                                                   p.label))
-        conds, params, _ = sub.where(today)
-        rows = engine.store.visits_where(conds, params, limit=2000)
+        rows = visits_on_record(engine.store, sub, today)
         values[p.label] = len(rows)
         lines.append(f"{p.label}: {len(rows)} {_noun(plan, len(rows))} on record"
                      + (f" ({', '.join(v.visitor.split(' (')[0] for v in rows[:8])}"
@@ -660,9 +648,8 @@ def _run_tests(engine, plan: Plan, q: Query, today: date) -> Answer:
                             values={"days": days, "visits": len(visits)})
     start, end = date(1900, 1, 1), today
     label = ""
-    if plan.eras:
-        s, t = _TENURES.get(plan.eras[0].era_id or "", ("1900-01-01", None))
-        start, end = date.fromisoformat(s), date.fromisoformat(t) if t else today
+    if plan.eras and plan.eras[0].tenure_span(today):
+        start, end = plan.eras[0].tenure_span(today)
         label = f" during {plan.eras[0].name}'s tenure"
     if plan.period:
         start, end = max(start, plan.period.start), min(end, plan.period.end)
