@@ -256,6 +256,11 @@ def _fields(cls) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+def _curated(where: list[str]) -> str:
+    """' WHERE' clause over curated visits (not imported lists) and these conditions."""
+    return " WHERE import_id IS NULL" + "".join(f" AND ({w})" for w in where)
+
+
 def _build(cls, row: sqlite3.Row):
     return cls(*map(row.__getitem__, _fields(cls)))
 
@@ -433,23 +438,26 @@ class KnowledgeStore:
         return [_build(Visit, r) for r in
                 self._rows(sql, (start.isoformat(), end.isoformat(), limit))]
 
+    # Visits under conditions the caller built from its own registry (bot.engine.plan): the
+    # conditions and key expressions are that registry's fixed SQL, never user text, and
+    # every user value is a named parameter.
     def visits_where(self, where: list[str], params: dict, *, order: str = "start_date, id",
                      limit: int = 500) -> list[Visit]:
-        """Visits matching SQL conditions the caller built from its own registry (bot.engine.
-        plan): every value is a named parameter, never text pasted into the statement."""
-        sql = "SELECT * FROM visits WHERE import_id IS NULL"
-        sql += "".join(f" AND ({w})" for w in where)
-        rows = self._rows(f"{sql} ORDER BY {order} LIMIT :_limit", {**params, "_limit": limit})
+        rows = self._rows(f"SELECT * FROM visits{_curated(where)} ORDER BY {order} "  # noqa: S608
+                          "LIMIT :_limit", {**params, "_limit": limit})
         return [_build(Visit, r) for r in rows]
 
+    def visit_summary(self, where: list[str], params: dict) -> tuple[int, str | None, str | None]:
+        """(count, first start_date, last start_date) of the matching visits, in one query."""
+        sql = "SELECT count(*), min(start_date), max(start_date) FROM visits"
+        n, first, last = self._rows(sql + _curated(where), params)[0]
+        return n, first, last
+
     def count_visits_by(self, key_sql: str, where: list[str], params: dict) -> dict[str, int]:
-        """Visits per key (a year, a visitor) under conditions built from the caller's
-        registry; `key_sql` is one of that registry's fixed expressions."""
-        # key_sql and where come from bot.engine.plan's registries, never from user text;
-        # every user value is a named parameter.
-        sql = f"SELECT {key_sql} AS k, count(*) AS n FROM visits WHERE import_id IS NULL"  # noqa: S608
-        sql += "".join(f" AND ({w})" for w in where)
-        return {r["k"]: r["n"] for r in self._rows(sql + " GROUP BY k", params)}
+        """Visits per key (a year, a visitor); `key_sql` is one of the registry's expressions."""
+        rows = self._rows(f"SELECT {key_sql} AS k, count(*) AS n "  # noqa: S608
+                          f"FROM visits{_curated(where)} GROUP BY k", params)
+        return {r["k"]: r["n"] for r in rows}
 
     def visit(self, visit_id: str) -> Visit | None:
         rows = self._rows("SELECT * FROM visits WHERE id = ?", (visit_id,))

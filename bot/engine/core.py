@@ -7,7 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from bot.engine.answer import Answer, Source
+from bot.engine.coverage import extent
 from bot.engine.parse import Parser, Query
+from bot.engine.people import People
+from bot.engine.plan import Plan, Planner, record_extent, run, vocabulary
 from bot.engine.sources import (
     ARTICLE_AS_OF,
     cite,
@@ -56,9 +59,6 @@ class Engine:
             people = {v.visitor for v in self.store.visits_between(date(1945, 1, 1),
                                                                    date(2100, 1, 1))}
             eras = {e.leader for e in self.store.eras()}
-            from bot.engine.people import People
-            from bot.engine.plan import Planner, vocabulary
-
             names = People(self.store.people(), self.store.eras(), people,
                            self.store.era_aliases())
             self._parser = Parser(self.store.era_aliases(), sorted(people - eras),
@@ -80,8 +80,6 @@ class Engine:
         query = self.parser.parse(question, today)
         plan = self.planner.plan(query)
         if plan is not None:
-            from bot.engine.plan import run
-
             return run(self, plan, query, today)
         handler: Callable[[Query, date], Answer] = HANDLERS.get(query.intent, Engine.search)
         return handler(self, query, today)
@@ -198,16 +196,12 @@ class Engine:
                 f"{known}.")
         sources = [cite(f) for f in rates.values()]
         for e in missing:  # what the record does hold for the era, and how completely
-            from bot.engine.coverage import extent
-
-            start = date.fromisoformat(e.start_date)
-            end = date.fromisoformat(e.end_date) if e.end_date else today
-            held = self.store.visits_where(["high_level = 1", "start_date BETWEEN :s AND :e"],
-                                           {"s": start.isoformat(), "e": end.isoformat()})
-            if held:
-                ext = extent(self.store, "visits", "high_level", start, end)
-                text += (f" The public record here holds {len(held)} high-level visits in the "
-                         f"{e.leader} era ({held[0].start_date[:4]}–{held[-1].start_date[:4]}); "
+            plan = Plan("visits", eras=(self.planner.people.by_era(e.id),))
+            n, first, last = self.store.visit_summary(*plan.where(today))
+            if n:
+                ext = record_extent(self.store, plan, today)
+                text += (f" The public record here holds {n} high-level visits in the "
+                         f"{e.leader} era ({first[:4]}–{last[:4]}); "
                          f"{ext.text[0].lower()}{ext.text[1:].rstrip('.')}, so no rate is "
                          f"computed from it.")
         if any(e.id == "mao" for e in missing):
@@ -275,15 +269,10 @@ class Engine:
                 f"Korea since 1953, per the article citing CSIS Beyond Parallel, as of "
                 f"{long_date(ARTICLE_AS_OF)} (the data set covers the {span.value} years from "
                 f"the end of the Korean War).")
-        from bot.engine.coverage import extent
-
-        where, params = ["high_level = 1", "start_date <= :today"], {"today": today.isoformat()}
-        n = self.store.count_visits_by("'all'", where, params).get("all", 0)
+        n, first, last = self.store.visit_summary(*Plan("visits").where(today))
         if n:
-            first = self.store.visits_where(where, params, limit=1)[0]
-            last = self.store.visits_where(where, params, order="start_date DESC", limit=1)[0]
             text += (f"\nThe public record here holds {n} high-level visits, from "
-                     f"{long_date(first.start_date)} to {long_date(last.start_date)}. "
+                     f"{long_date(first)} to {long_date(last)}. "
                      + extent(self.store, "visits", "high_level").text)
         return self.reply(q, text, [cite(fact), cite(span)], as_of=ARTICLE_AS_OF,
                           values={"visits": int(fact.value), "on_record": n})

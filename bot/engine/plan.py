@@ -489,14 +489,14 @@ def _run_visits(engine, plan: Plan, q: Query, today: date) -> Answer:
     lines = [head] + [f"• {_line(v)}" for v in rows[:MAX_LISTED]]
     if n > MAX_LISTED:
         lines.append(f"… and {n - MAX_LISTED} more.")
-    lines += _leader_split(plan, rows)
+    lines += leader_split(plan, rows)
     lines.append(_record_note(engine, plan, today))
     lines += _article_context(engine, plan)
     return engine.reply(q, "\n".join(lines), [cite(v) for v in rows[:MAX_LISTED]],
                         values={"count": n, "ids": [v.id for v in rows]})
 
 
-def _leader_split(plan: Plan, rows: list[Visit]) -> list[str]:
+def leader_split(plan: Plan, rows: list[Visit]) -> list[str]:
     """'Kim Jong Il trips': which of them he made as leader, and which before."""
     out = []
     for p in plan.people:

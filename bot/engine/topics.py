@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.engine.answer import Answer
+from bot.engine.coverage import extent
 from bot.engine.parse import Query
 from bot.engine.sources import ARTICLE_AS_OF, ARTICLE_BASIS, cite, long_date, visit_line
 from knowledge import templates
@@ -76,8 +77,6 @@ def answer_topic(engine, q: Query, today: date) -> Answer:
         lines.append("Basis: public record.")
     visits = [r for r in records if hasattr(r, "visitor")]
     if visits:  # the record's rows are dated by how far the record was checked, not 2017
-        from bot.engine.coverage import extent
-
         subset = "summit" if all(v.summit for v in visits) else "leader_level" if all(
             v.leader_level for v in visits) else "high_level"
         lines.append(extent(engine.store, "visits", subset,
