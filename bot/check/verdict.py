@@ -13,10 +13,20 @@ from datetime import date
 from bot.check.claims import Claim
 from bot.check.figures import Figure, figures_in
 from bot.check.report import ClaimResult
+from bot.engine.coverage import extent
 from bot.engine.dates import DateMention
 from bot.engine.normalize import fold
 from bot.engine.parse import _has
-from bot.engine.sources import ARTICLE_AS_OF, cite, days_between, fmt_number, long_date, ordinal
+from bot.engine.plan import leader_split, record_extent, visits_on_record
+from bot.engine.sources import (
+    ARTICLE_AS_OF,
+    cite,
+    days_between,
+    fmt_number,
+    long_date,
+    ordinal,
+    visit_span,
+)
 from knowledge.store import Fact, KnowledgeStore
 
 ARTICLE = "the article (Foreign Affairs, March 2017)"
@@ -468,8 +478,6 @@ class Judge:
 
     def _visit_extent(self, person: str, start: date | None, end: date | None):
         """A leader's own trips are leader-level: that list is the one to be complete."""
-        from bot.engine.coverage import extent
-
         era = next((e for e in self.store.eras() if e.leader == person), None)
         if era is not None and start is None:
             start = date.fromisoformat(era.start_date)  # as leader: from the tenure's start
@@ -570,8 +578,6 @@ class Judge:
     def record_count(self, claim: Claim) -> ClaimResult:
         """A count of visits or summits against the rows the plan selects: supported only
         when the list is complete for that span; 'at least' beats a selective list."""
-        from bot.engine.plan import record_extent, visits_on_record
-
         plan, fig = claim.extra["plan"], claim.figure
         rows = visits_on_record(self.store, plan, self.today)
         n, stated = len(rows), fig.value
@@ -583,9 +589,7 @@ class Judge:
         sources = [cite(v) for v in rows[:10]]
         found = f"{n} {noun}{'' if n == 1 else 's'} on {RECORD} ({listed})" if n else \
             f"no {noun} on {RECORD}"
-        from bot.engine.plan import _leader_split
-
-        split = _leader_split(plan, rows)
+        split = leader_split(plan, rows)
         if split:
             found += " — " + " ".join(split).rstrip(".")
         if n == stated and ext.complete:
@@ -701,11 +705,7 @@ def _names_office(title: str | None, office: str) -> bool:
 
 
 def _visit_span(v) -> str:
-    span = long_date(v.start_date)
-    if v.end_date and v.end_date != v.start_date:
-        span += f" to {long_date(v.end_date)}"
-    where = f" ({v.place})" if v.place else ""
-    return f"{span}{where}"
+    return visit_span(v) + (f" ({v.place})" if v.place else "")
 
 
 def _date_in(m: DateMention, text: str) -> bool:

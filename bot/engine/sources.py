@@ -100,11 +100,17 @@ def visit_date(v: Visit) -> str:
     return long_date(v.start_date)
 
 
-def visit_line(v: Visit) -> str:
-    """One visit as a readable line."""
+def visit_span(v: Visit) -> str:
+    """When a visit was, as precisely as known: 'May 3, 2010 to May 7, 2010' or 'April 1970
+    (day not known)'."""
     span = visit_date(v)
     if v.exact and v.end_date and v.end_date != v.start_date:
         span += f" to {long_date(v.end_date)}"
+    return span
+
+
+def visit_line(v: Visit) -> str:
+    """One visit as a readable line."""
     arrow = "to China" if v.direction == "KP->CN" else "to North Korea"
     where = f" ({v.place})" if v.place else ""
-    return f"{span}: {v.visitor} {arrow}{where}"
+    return f"{visit_span(v)}: {v.visitor} {arrow}{where}"
