@@ -66,10 +66,12 @@ class Judge:
         name = ref.rsplit(".", 1)[1]
         return row, (getattr(row, name) if row is not None else None)
 
-    def complete(self, table: str, day: str) -> object | None:
-        """The coverage row saying `table` is complete on `day` (checked that far), if any."""
-        return next((c for c in self.store.coverage(table) if c.status == "complete"
-                     and c.covers_from <= day <= c.checked_through), None)
+    def coverage(self, table: str, day: str) -> tuple[bool, str | None]:
+        """Whether the record of `table` is complete on `day` and was checked that far, and
+        the date it was checked through (bot.engine.coverage)."""
+        d = date.fromisoformat(day)
+        ext = extent(self.store, table, "all", d, d)
+        return ext.complete and day <= (ext.checked_through or ""), ext.checked_through
 
     # -- figures ---------------------------------------------------------------------------
     def era_rate(self, claim: Claim) -> ClaimResult:
@@ -272,9 +274,8 @@ class Judge:
         tests = self.store.tests()
         n = len(tests)
         what = "North Korea's nuclear tests"
-        cover = self.complete("tests", self.today.isoformat())
-        through = self.store.coverage("tests")
-        checked = through[0].checked_through if through else tests[-1].date
+        cover, checked = self.coverage("tests", self.today.isoformat())
+        checked = checked or tests[-1].date
         sources = [cite(t) for t in tests[-1:]]
         if fig.value == n:
             return self.result(claim, "supported", f"{n} nuclear tests on record "
@@ -321,9 +322,8 @@ class Judge:
             when = long_date(f"{year}-{month:02d}") if month else str(year)
             what = f"a nuclear test in {when}"
             day = f"{year}-{month or 1:02d}-01"
-        cover = self.complete("tests", day)
-        through = self.store.coverage("tests")
-        checked = through[0].checked_through if through else tests[-1].date
+        cover, checked = self.coverage("tests", day)
+        checked = checked or tests[-1].date
         sources = [cite(t) for t in tests]
         if cover:
             return self.result(claim, "contradicted", f"No such test: the record holds "
