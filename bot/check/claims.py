@@ -4,6 +4,7 @@ offices, nuclear tests, leaders' periods. Finding only: verdict.py judges them."
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,8 +79,7 @@ _RESOLUTION = re.compile(r"\b(?:unscr|unsc resolution|resolution|res|scr)\s*(\d{
 def find_claims(text: str, parser: Parser, people: list[str], today: date,
                 planner=None) -> list[Claim]:
     """Every claim in `text`, sentence by sentence and clause by clause."""
-    folded_people = [(parser.normalize(p), p) for p in people]
-    people_rx = _any_phrase([f for f, _ in folded_people if f])
+    folded_people, people_rx = _people_index(parser, tuple(people))
     out: list[Claim] = []
     before = ""
     for sentence in split_sentences(text):
@@ -100,6 +100,14 @@ def find_claims(text: str, parser: Parser, people: list[str], today: date,
             for finder in FINDERS:
                 out += finder(ctx, parser)
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _people_index(parser: Parser, people: tuple[str, ...]):
+    """The names folded as the parser folds questions, and one pattern finding any of them:
+    built once per parser and list of names (a knowledge base), not once per text."""
+    folded = [(parser.normalize(p), p) for p in people]
+    return folded, _any_phrase([f for f, _ in folded if f])
 
 
 def _any_phrase(phrases: list[str]) -> re.Pattern | None:
